@@ -1,0 +1,3 @@
+from closeloop.cli import main
+
+main()

@@ -1,0 +1,101 @@
+"""The HTTP API at /api/v1/: one NinjaAPI, its auth, and the one place errors become JSON."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from closeloop.core.errors import CloseloopError
+from closeloop.core.tokens import api_token_user
+from closeloop.customers.api import router as customers_router
+from closeloop.tickets.api import router as tickets_router
+
+logger = logging.getLogger(__name__)
+
+
+class BearerTokenAuth(HttpBearer):
+    """``Authorization: Bearer cl_…`` with a token from ``closeloop token create``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = api_token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Closeloop API",
+    version="1",
+    description="Tickets, customers and the closed-loop lifecycle. Token auth: "
+    "`Authorization: Bearer <token>` (create one with `closeloop token create --user NAME`). "
+    'Errors are JSON `{"code", "message", "details"?}` with a stable `code`.',
+    auth=[BearerTokenAuth(), SessionAuth()],
+    urls_namespace="api-v1",
+)
+api.add_router("/tickets", tickets_router)
+api.add_router("/customers", customers_router)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str,
+           details: dict[str, Any] | None = None) -> HttpResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(CloseloopError)
+def _closeloop_error(request: HttpRequest, exc: CloseloopError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.http_status)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {key: value for key, value in error.items() if key in ("type", "loc", "msg")}
+        for error in exc.errors
+    ]
+    return _error(request, 422, "validation_error", _("The request has invalid fields."),
+                  {"errors": errors})
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "unauthorized",
+                  _("Authentication required: send Authorization: Bearer <token>."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 413: "payload_too_large", 429: "throttled"}
+    return _error(request, exc.status_code, codes.get(exc.status_code, "http_error"), str(exc))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def _object_missing(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return _error(request, 413, "payload_too_large", _("The request body is too large."))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled error in %s %s", request.method, request.path)
+    return _error(request, 500, "internal_error",
+                  _("Something went wrong on our side; nothing was changed."))

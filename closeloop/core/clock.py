@@ -1,0 +1,44 @@
+"""The one clock every service asks, so tests and imports can move time.
+
+``now()`` is the current instant, unless a caller has fixed it with ``frozen_at`` (tests that
+move time, and the importer replaying history at its original timestamps).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+_state = threading.local()
+
+
+def now() -> datetime:
+    """Return the current aware instant (the frozen one when a caller has fixed it)."""
+    frozen: datetime | None = getattr(_state, "frozen", None)
+    return frozen if frozen is not None else timezone.now()
+
+
+@contextmanager
+def frozen_at(instant: datetime) -> Iterator[None]:
+    """Fix ``now()`` at ``instant`` inside the block (this thread only)."""
+    if timezone.is_naive(instant):
+        raise ValueError("frozen_at needs an aware datetime")
+    previous = getattr(_state, "frozen", None)
+    _state.frozen = instant
+    try:
+        yield
+    finally:
+        _state.frozen = previous
+
+
+def advance(delta: timedelta) -> datetime:
+    """Move a frozen clock forward by ``delta`` and return the new instant."""
+    frozen: datetime | None = getattr(_state, "frozen", None)
+    if frozen is None:
+        raise RuntimeError("advance() needs a clock fixed with frozen_at()")
+    _state.frozen = frozen + delta
+    return _state.frozen

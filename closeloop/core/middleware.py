@@ -1,0 +1,38 @@
+"""Request plumbing shared by every HTTP surface."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse bodies over CLOSELOOP['MAX_REQUEST_BYTES'] with 413 before anything reads them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.CLOSELOOP["MAX_REQUEST_BYTES"]
+        raw_length = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw_length)
+        except ValueError:
+            return JsonResponse(
+                {"code": "bad_request", "message": _("Content-Length is not a number.")},
+                status=400,
+            )
+        if length > limit:
+            return JsonResponse(
+                {
+                    "code": "payload_too_large",
+                    "message": _("The request body is larger than %(limit)d bytes.")
+                    % {"limit": limit},
+                    "details": {"limit_bytes": limit, "content_length": length},
+                },
+                status=413,
+            )
+        return self.get_response(request)

@@ -1,0 +1,112 @@
+"""Customers over HTTP: the profile and the cross-channel timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+
+from closeloop.customers.models import Customer
+from closeloop.people.access import requester_for
+from closeloop.tickets.selectors import customer_timeline, tickets_visible_to
+
+router = Router(tags=["customers"])
+
+
+class IdentityOut(Schema):
+    kind: str
+    value: str
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    segment: str
+    language: str
+    dedicated_agent_id: int | None
+    identities: list[IdentityOut]
+    created_at: datetime
+    ticket_count: int
+    open_ticket_count: int
+
+
+class TimelineTicket(Schema):
+    id: int
+    number: int
+    subject: str
+    channel: str
+    status: str
+
+
+class TimelineMessage(Schema):
+    id: int
+    author_kind: str
+    author_agent_id: int | None
+    body: str
+    is_public: bool
+    channel: str
+
+
+class TimelineEntry(Schema):
+    type: str
+    at: datetime
+    ticket: TimelineTicket
+    message: TimelineMessage | None
+
+
+class TimelineQuery(Schema):
+    limit: int = 200
+
+
+@router.get("/{customer_id}", response=CustomerOut, summary="A customer's profile")
+def customer_detail(request: HttpRequest, customer_id: int) -> CustomerOut:
+    requester = requester_for(request.user)
+    customer = get_object_or_404(Customer.objects.prefetch_related("identities"), pk=customer_id)
+    tickets = tickets_visible_to(requester).filter(customer=customer)
+    from closeloop.tickets.models import OPEN_STATUSES
+
+    return CustomerOut(
+        id=customer.pk,
+        name=customer.name,
+        segment=customer.segment,
+        language=customer.language,
+        dedicated_agent_id=customer.dedicated_agent_id,
+        identities=[IdentityOut(kind=i.kind, value=i.value) for i in customer.identities.all()],
+        created_at=customer.created_at,
+        ticket_count=tickets.count(),
+        open_ticket_count=tickets.filter(status__in=OPEN_STATUSES).count(),
+    )
+
+
+@router.get(
+    "/{customer_id}/timeline",
+    response=list[TimelineEntry],
+    summary="Every ticket and message of a customer, across channels, newest first",
+)
+def customer_timeline_view(
+    request: HttpRequest, customer_id: int, query: Query[TimelineQuery]
+) -> list[TimelineEntry]:
+    requester = requester_for(request.user)
+    customer = get_object_or_404(Customer, pk=customer_id)
+    limit = max(1, min(query.limit, 1000))
+    entries = customer_timeline(
+        customer_id=customer.pk, tickets=tickets_visible_to(requester), limit=limit
+    )
+    return [
+        TimelineEntry(
+            type=kind,
+            at=at,
+            ticket=TimelineTicket(
+                id=ticket.pk, number=ticket.number, subject=ticket.subject,
+                channel=ticket.channel, status=ticket.status,
+            ),
+            message=None if message is None else TimelineMessage(
+                id=message.pk, author_kind=message.author_kind,
+                author_agent_id=message.author_agent_id, body=message.body,
+                is_public=message.is_public, channel=message.channel,
+            ),
+        )
+        for at, kind, ticket, message in entries
+    ]

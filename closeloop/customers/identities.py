@@ -1,0 +1,59 @@
+"""Normalising the handles customers are recognised by (pure functions, no database)."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from django.utils.translation import gettext as _
+
+from closeloop.core.errors import InvalidInput
+from closeloop.customers.models import IdentityKind
+
+# Deliberately loose: deliverability is the mail system's problem; we only need a stable key.
+_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MAX_LENGTH = 320
+
+
+def normalize_email(raw: str) -> str:
+    """Return the email in the one form we store: trimmed and lower-cased."""
+    value = raw.strip().lower()
+    if not _EMAIL_SHAPE.match(value) or len(value) > _MAX_LENGTH:
+        raise InvalidInput(
+            _("%(value)s is not an email address.") % {"value": raw},
+            details={"field": "email"},
+        )
+    return value
+
+
+def normalize_phone(raw: str, *, default_region: str) -> str:
+    """Return the phone number in E.164 (``+8613812345678``), reading local numbers in region."""
+    try:
+        parsed = phonenumbers.parse(raw, default_region.upper() or None)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise InvalidInput(
+            _("%(value)s is not a valid phone number.") % {"value": raw},
+            details={"field": "phone"},
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_opaque(raw: str, *, field: str) -> str:
+    """Return an opaque channel id (openid, app user id, visitor id) trimmed, case kept."""
+    value = raw.strip()
+    if not value or len(value) > _MAX_LENGTH or any(ch.isspace() for ch in value):
+        raise InvalidInput(
+            _("%(value)s is not a valid identifier.") % {"value": raw}, details={"field": field}
+        )
+    return value
+
+
+def normalize_identity(kind: str, raw: str, *, default_region: str) -> str:
+    """Normalise ``raw`` for an identity of ``kind``."""
+    if kind == IdentityKind.EMAIL:
+        return normalize_email(raw)
+    if kind == IdentityKind.PHONE:
+        return normalize_phone(raw, default_region=default_region)
+    return normalize_opaque(raw, field=kind)

@@ -1,0 +1,69 @@
+"""Customers and their identities: one customer record across every channel."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Segment(models.TextChoices):
+    """A customer's value segment: VIPs get a dedicated agent, others efficient self-service."""
+
+    VIP = "vip", _("VIP")
+    HIGH_VALUE = "high_value", _("High value")
+    STANDARD = "standard", _("Standard")
+    NEW = "new", _("New")
+
+
+class Customer(models.Model):
+    """A person or company the team serves, whatever channel they come through."""
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    segment = models.CharField(
+        _("segment"), max_length=20, choices=Segment.choices, default=Segment.STANDARD
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    dedicated_agent = models.ForeignKey(
+        "people.Agent", verbose_name=_("dedicated agent"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="dedicated_customers",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [models.Index(fields=["segment"], name="customer_segment")]
+
+    def __str__(self) -> str:
+        return self.name or f"Customer {self.pk}"
+
+
+class IdentityKind(models.TextChoices):
+    """The channel-specific handle a customer is recognised by."""
+
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    WECHAT = "wechat", _("WeChat openid")
+    APP = "app", _("App user id")
+    CHAT_VISITOR = "chat_visitor", _("Chat visitor")
+
+
+class Identity(models.Model):
+    """One normalised handle (an email, an E.164 phone, an openid …) owned by one customer."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(_("kind"), max_length=20, choices=IdentityKind.choices)
+    value = models.CharField(_("value"), max_length=320)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"

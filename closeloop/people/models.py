@@ -1,0 +1,104 @@
+"""Agents and teams: who does the work and who they report to."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Availability(models.TextChoices):
+    """Whether an agent can take work right now."""
+
+    ONLINE = "online", _("Online")
+    AWAY = "away", _("Away")
+    OFFLINE = "offline", _("Offline")
+
+
+class Team(models.Model):
+    """A group of agents that owns a queue (pre-sales, after-sales, technical, …)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    is_restricted = models.BooleanField(
+        _("restricted"), default=False,
+        help_text=_("Only members of the team (and administrators) can see its tickets."),
+    )
+    # Escalation goes team lead (level 1) -> department head (level 2) -> expert (level 3).
+    department_head = models.ForeignKey(
+        "people.Agent", verbose_name=_("department head"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="headed_teams",
+    )
+    expert = models.ForeignKey(
+        "people.Agent", verbose_name=_("expert"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="expert_for_teams",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agent(models.Model):
+    """A person who answers customers; the profile beside their Django login."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent"
+    )
+    display_name = models.CharField(_("display name"), max_length=100)
+    availability = models.CharField(
+        _("availability"), max_length=10, choices=Availability.choices,
+        default=Availability.OFFLINE,
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"), default=25, help_text=_("Open tickets this agent can carry at once.")
+    )
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    teams = models.ManyToManyField(Team, through="TeamMembership", related_name="agents")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def is_active(self) -> bool:
+        """An agent can work while their login is active."""
+        return bool(self.user.is_active)
+
+
+class TeamRole(models.TextChoices):
+    """An agent's role inside one team."""
+
+    MEMBER = "member", _("Member")
+    LEAD = "lead", _("Team lead")
+
+
+class TeamMembership(models.Model):
+    """An agent's place in a team."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(
+        _("role"), max_length=10, choices=TeamRole.choices, default=TeamRole.MEMBER
+    )
+
+    class Meta:
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["team", "agent"], name="membership_unique_agent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} in {self.team} ({self.role})"

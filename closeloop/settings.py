@@ -1,0 +1,187 @@
+"""Django settings, read from CLOSELOOP_* environment variables with safe demo defaults.
+
+Two modes: ``demo``/development (the default, embedded SQLite in the data directory, a secret
+generated and kept there) and ``production`` (``CLOSELOOP_MODE=production``), which refuses to
+start with a missing, short or well-known secret key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from closeloop.core.config import (
+    env_bool,
+    env_int,
+    env_list,
+    load_or_create_secret_key,
+    resolve_data_dir,
+    validate_production_secret,
+)
+
+BASE_DIR = Path(__file__).resolve().parent
+
+MODE = os.environ.get("CLOSELOOP_MODE", "demo").strip().lower()
+if MODE not in {"demo", "development", "production"}:
+    raise ImproperlyConfigured(
+        f"CLOSELOOP_MODE must be demo, development or production, not {MODE!r}"
+    )
+IS_PRODUCTION = MODE == "production"
+
+DATA_DIR = resolve_data_dir(os.environ.get("CLOSELOOP_DATA_DIR"))
+
+if IS_PRODUCTION:
+    SECRET_KEY = validate_production_secret(os.environ.get("CLOSELOOP_SECRET_KEY", ""))
+else:
+    SECRET_KEY = os.environ.get("CLOSELOOP_SECRET_KEY") or load_or_create_secret_key(DATA_DIR)
+
+DEBUG = env_bool("CLOSELOOP_DEBUG", default=False)
+ALLOWED_HOSTS = env_list(
+    "CLOSELOOP_ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
+)
+if IS_PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("CLOSELOOP_ALLOWED_HOSTS must be set in production mode")
+CSRF_TRUSTED_ORIGINS = env_list("CLOSELOOP_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "ninja",
+    "django_tasks",
+    "django_tasks_db",
+    "closeloop.core",
+    "closeloop.people",
+    "closeloop.customers",
+    "closeloop.sla",
+    "closeloop.tickets",
+    "closeloop.console",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "closeloop.core.middleware.RequestSizeLimitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "closeloop.urls"
+WSGI_APPLICATION = "closeloop.wsgi.application"
+ASGI_APPLICATION = "closeloop.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# SQLite runs in WAL mode with IMMEDIATE transactions, so concurrent writers queue on the lock
+# instead of failing with "database is locked" when a read transaction upgrades to a write.
+SQLITE_INIT = (
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "PRAGMA foreign_keys=ON;"
+    "PRAGMA busy_timeout=20000;"
+    "PRAGMA temp_store=MEMORY;"
+    "PRAGMA cache_size=-32000;"
+)
+DATABASE_URL = os.environ.get("CLOSELOOP_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'closeloop.sqlite3'}"
+_database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CLOSELOOP_DB_CONN_MAX_AGE", 60))
+# One transaction per request: an error response leaves nothing half-written.
+_database["ATOMIC_REQUESTS"] = True
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["CONN_MAX_AGE"] = 0 if DATABASE_URL.endswith(":memory:") else _database["CONN_MAX_AGE"]
+    _database["OPTIONS"] = {
+        "init_command": SQLITE_INIT,
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    _database.setdefault("TEST", {})["NAME"] = os.environ.get("CLOSELOOP_TEST_SQLITE_NAME")
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth, i18n, static ---------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = (
+    [
+        {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+        {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+        {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    ]
+    if IS_PRODUCTION
+    else []
+)
+LOGIN_URL = "/admin/login/"
+
+LANGUAGE_CODE = os.environ.get("CLOSELOOP_LANGUAGE", "en")
+LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("CLOSELOOP_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = DATA_DIR / "media"
+
+if IS_PRODUCTION:
+    SESSION_COOKIE_SECURE = env_bool("CLOSELOOP_SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Background work ------------------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "CLOSELOOP_TASK_BACKEND", "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default", "sweeps"],
+    }
+}
+
+# --- Closeloop ------------------------------------------------------------------------------
+CLOSELOOP = {
+    # Largest accepted request body; larger ones are refused with 413 before they are read.
+    "MAX_REQUEST_BYTES": env_int("CLOSELOOP_MAX_REQUEST_BYTES", 1_048_576),
+    # Region used to read phone numbers written without a country code.
+    "DEFAULT_PHONE_REGION": os.environ.get("CLOSELOOP_DEFAULT_PHONE_REGION", "CN"),
+    # Seconds between two sweeps of `closeloop worker`.
+    "WORKER_SWEEP_SECONDS": env_int("CLOSELOOP_WORKER_SWEEP_SECONDS", 30),
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = CLOSELOOP["MAX_REQUEST_BYTES"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CLOSELOOP_LOG_LEVEL", "INFO")},
+    "loggers": {"django_tasks_db": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
+}

@@ -1,0 +1,235 @@
+"""Changing SLA state: re-deriving a ticket's clocks, and the sweep that fires warnings and
+breaches (each claimed with a guarded UPDATE, so two workers never fire one twice)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F, Q
+
+from closeloop.core import clock
+from closeloop.core.errors import CloseloopError
+from closeloop.sla.clocks import ClockState, Fact, FactKind, derive_clocks
+from closeloop.sla.models import TicketClock
+from closeloop.sla.policies import LoadedPolicy, policy_for
+from closeloop.tickets.models import AuthorKind, EventType, Status, Ticket, TicketEvent
+from closeloop.tickets.services import Actor, ticket_escalate, ticket_record_sla
+
+logger = logging.getLogger(__name__)
+
+# Events that never move a clock: recomputing after them would change nothing.
+CLOCK_NEUTRAL_EVENTS = frozenset(
+    {EventType.SLA_WARNING, EventType.SLA_BREACHED, EventType.ESCALATED, EventType.ASSIGNED}
+)
+
+
+def facts_from_events(events: Iterable[TicketEvent]) -> list[Fact]:
+    """Translate ticket events into the facts clocks are derived from."""
+    facts: list[Fact] = []
+    for event in events:
+        kind = _fact_kind(event)
+        if kind is not None:
+            facts.append(Fact(at=event.created_at, kind=kind))
+    return facts
+
+
+def _fact_kind(event: TicketEvent) -> FactKind | None:
+    if event.type == EventType.CREATED:
+        return FactKind.OPENED
+    if event.type == EventType.MESSAGE_ADDED:
+        author = event.after.get("author_kind")
+        if author == AuthorKind.CUSTOMER:
+            return FactKind.CUSTOMER_MESSAGE
+        if author == AuthorKind.AGENT and event.after.get("is_public"):
+            return FactKind.AGENT_REPLY
+        return None
+    if event.type == EventType.STATUS_CHANGED:
+        before, after = event.before.get("status"), event.after.get("status")
+        if after == Status.PENDING_CUSTOMER:
+            return FactKind.PAUSED
+        if after == Status.RESOLVED:
+            return FactKind.RESOLVED
+        if after == Status.CLOSED:
+            return FactKind.CLOSED
+        if after == Status.IN_PROGRESS and before in (Status.RESOLVED, Status.CLOSED):
+            return FactKind.REOPENED
+        if after == Status.IN_PROGRESS and before == Status.PENDING_CUSTOMER:
+            return FactKind.RESUMED
+    return None
+
+
+def policy_for_ticket(ticket: Ticket) -> LoadedPolicy | None:
+    """Return the policy that governs this ticket now."""
+    return policy_for(
+        priority=ticket.priority,
+        kind=ticket.kind,
+        channel=ticket.channel,
+        segment=ticket.customer.segment,
+    )
+
+
+def sla_recompute(
+    *, ticket: Ticket, new_events: Sequence[TicketEvent] | None = None
+) -> dict[str, ClockState]:
+    """Re-derive the ticket's clocks from its events, store them and the inbox summary."""
+    is_new_ticket = bool(new_events) and new_events[0].type == EventType.CREATED  # type: ignore[index]
+    loaded = policy_for_ticket(ticket)
+    if loaded is None:
+        TicketClock.objects.filter(ticket=ticket).delete()
+        _store_summary(ticket, policy_name="", states={})
+        return {}
+    events = new_events if is_new_ticket else TicketEvent.objects.filter(ticket=ticket)
+    states = derive_clocks(
+        facts_from_events(events),  # type: ignore[arg-type]
+        loaded.targets,
+        calendar=loaded.calendar,
+        working_day_calendar=loaded.working_day_calendar,
+    )
+    existing = {} if is_new_ticket else {c.metric: c for c in TicketClock.objects.filter(ticket=ticket)}
+    to_create = []
+    for metric, state in states.items():
+        row = existing.pop(metric, None)
+        if row is None:
+            to_create.append(_new_clock(ticket, loaded, state))
+            continue
+        _update_clock(row, loaded, state)
+    if to_create:
+        TicketClock.objects.bulk_create(to_create)
+    if existing:
+        TicketClock.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+    _store_summary(ticket, policy_name=loaded.policy.name, states=states)
+    return states
+
+
+def _new_clock(ticket: Ticket, loaded: LoadedPolicy, state: ClockState) -> TicketClock:
+    return TicketClock(
+        ticket=ticket,
+        metric=state.metric,
+        policy=loaded.policy,
+        cycle=state.cycle,
+        started_at=state.started_at,
+        due_at=state.due_at,
+        warn_at=state.warn_at,
+        stopped_at=state.stopped_at,
+        paused_since=state.paused_since,
+        paused_minutes=state.paused_minutes,
+    )
+
+
+def _update_clock(row: TicketClock, loaded: LoadedPolicy, state: ClockState) -> None:
+    fields = {
+        "policy": loaded.policy,
+        "cycle": state.cycle,
+        "started_at": state.started_at,
+        "due_at": state.due_at,
+        "warn_at": state.warn_at,
+        "stopped_at": state.stopped_at,
+        "paused_since": state.paused_since,
+        "paused_minutes": state.paused_minutes,
+    }
+    if row.cycle != state.cycle or row.started_at != state.started_at:
+        # A new run of the clock: its warning and breach are still to come.
+        fields["warned_at"] = None
+        fields["breached_at"] = None
+    elif row.breached_at is None and row.warned_at is not None and state.warn_at > row.warn_at:
+        # Pushed later (a pause): the warning fires again when the new time comes.
+        fields["warned_at"] = None
+    changed = {name: value for name, value in fields.items() if getattr(row, name) != value}
+    if changed:
+        TicketClock.objects.filter(pk=row.pk).update(**changed)
+        for name, value in changed.items():
+            setattr(row, name, value)
+
+
+def _store_summary(ticket: Ticket, *, policy_name: str, states: dict[str, ClockState]) -> None:
+    running = [s for s in states.values() if s.stopped_at is None and s.paused_since is None]
+    summary = {
+        "sla_policy_name": policy_name,
+        "sla_due_at": min((s.due_at for s in running), default=None),
+        "sla_warning_at": min((s.warn_at for s in running), default=None),
+    }
+    changed = {name: value for name, value in summary.items() if getattr(ticket, name) != value}
+    if changed:
+        Ticket.objects.filter(pk=ticket.pk).update(**changed)
+        for name, value in changed.items():
+            setattr(ticket, name, value)
+
+
+def sla_sweep(*, now: datetime | None = None, limit: int = 1000) -> dict[str, int]:
+    """Fire due warnings and breaches once each; escalate breaches per policy."""
+    now = now or clock.now()
+    return {"warnings": _fire_warnings(now, limit), "breaches": _fire_breaches(now, limit)}
+
+
+def _fire_warnings(now: datetime, limit: int) -> int:
+    due = TicketClock.objects.filter(
+        warned_at__isnull=True,
+        stopped_at__isnull=True,
+        paused_since__isnull=True,
+        warn_at__lte=now,
+    ).order_by("warn_at")[:limit]
+    fired = 0
+    for clock_row in list(due):
+        with transaction.atomic():
+            claimed = TicketClock.objects.filter(
+                pk=clock_row.pk, warned_at__isnull=True, warn_at=clock_row.warn_at
+            ).update(warned_at=now)
+            if claimed != 1 or clock_row.due_at <= now:
+                # Someone else fired it, or it is already past due: the breach says it all.
+                continue
+            ticket = Ticket.objects.get(pk=clock_row.ticket_id)
+            ticket_record_sla(
+                ticket=ticket, event_type=EventType.SLA_WARNING, metric=clock_row.metric,
+                due_at=clock_row.due_at, cycle=clock_row.cycle,
+            )
+            fired += 1
+    return fired
+
+
+def _fire_breaches(now: datetime, limit: int) -> int:
+    late = Q(stopped_at__isnull=True, paused_since__isnull=True) | Q(
+        stopped_at__gt=F("due_at")
+    ) | Q(paused_since__gt=F("due_at"))
+    due = (
+        TicketClock.objects.filter(late, breached_at__isnull=True, due_at__lte=now)
+        .select_related("policy")
+        .order_by("due_at")[:limit]
+    )
+    fired = 0
+    for clock_row in list(due):
+        with transaction.atomic():
+            claimed = TicketClock.objects.filter(
+                pk=clock_row.pk, breached_at__isnull=True, due_at=clock_row.due_at
+            ).update(breached_at=now)
+            if claimed != 1:
+                continue
+            ticket = Ticket.objects.select_related("customer").get(pk=clock_row.ticket_id)
+            ticket_record_sla(
+                ticket=ticket, event_type=EventType.SLA_BREACHED, metric=clock_row.metric,
+                due_at=clock_row.due_at, cycle=clock_row.cycle,
+            )
+            Ticket.objects.filter(pk=ticket.pk, sla_breached_at__isnull=True).update(
+                sla_breached_at=now
+            )
+            _escalate_on_breach(ticket, clock_row)
+            fired += 1
+    return fired
+
+
+def _escalate_on_breach(ticket: Ticket, clock_row: TicketClock) -> None:
+    level = clock_row.policy.breach_escalation_level
+    if level == 0 or not ticket.is_open:
+        return
+    try:
+        with transaction.atomic():
+            ticket_escalate(
+                ticket=ticket,
+                actor=Actor.system(),
+                level=level,
+                reason=f"SLA breached: {clock_row.metric} was due {clock_row.due_at.isoformat()}",
+            )
+    except CloseloopError as error:
+        logger.info("Ticket %s not escalated on breach: %s", ticket.number, error.message)

@@ -1,0 +1,186 @@
+"""Tickets over HTTP. Each handler: validate input → load and authorise → one service → output."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from closeloop.core import clock
+from closeloop.core.errors import InvalidInput, NotFound
+from closeloop.core.models import Organization
+from closeloop.customers.services import customer_identify
+from closeloop.people.access import Requester, requester_for
+from closeloop.people.models import Agent, Team
+from closeloop.tickets import services
+from closeloop.tickets.models import Message, Ticket
+from closeloop.tickets.schemas import (
+    ActionIn,
+    MessageIn,
+    MessageOut,
+    TicketCreateIn,
+    TicketDetailOut,
+    TicketListOut,
+    TicketListQuery,
+    TicketOut,
+    ticket_detail_out,
+    ticket_out,
+)
+from closeloop.tickets.selectors import ticket_inbox, tickets_visible_to
+
+router = Router(tags=["tickets"])
+
+MAX_PAGE_SIZE = 200
+
+
+def _visible_ticket(requester: Requester, ticket_id: int) -> Ticket:
+    ticket = tickets_visible_to(requester).select_related("customer").filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound(_("Ticket %(id)s not found.") % {"id": ticket_id})
+    return ticket
+
+
+def _actor(requester: Requester) -> services.Actor:
+    if requester.agent is None:
+        raise InvalidInput(_("This account has no agent profile, so it cannot act on tickets."))
+    return services.Actor.of_agent(requester.agent)
+
+
+def _team(code: str | None) -> Team | None:
+    if code is None:
+        return None
+    team = Team.objects.filter(code=code).first()
+    if team is None:
+        raise InvalidInput(_("There is no team %(code)s.") % {"code": code},
+                           details={"field": "team"})
+    return team
+
+
+@router.post("", response={201: TicketOut}, summary="Open a ticket")
+def ticket_create_view(request: HttpRequest, payload: TicketCreateIn) -> tuple[int, TicketOut]:
+    requester = requester_for(request.user)
+    with transaction.atomic():
+        customer = customer_identify(**payload.customer.model_dump())
+        ticket = services.ticket_create(
+            customer=customer,
+            subject=payload.subject,
+            body=payload.body,
+            channel=payload.channel,
+            kind=payload.kind,
+            priority=payload.priority,
+            touchpoint=payload.touchpoint,
+            team=_team(payload.team),
+            external_id=payload.external_id,
+            actor=_actor(requester) if requester.agent else services.Actor.system(),
+        )
+    ticket = Ticket.objects.select_related("customer", "team", "assignee").get(pk=ticket.pk)
+    return 201, ticket_out(ticket, prefix=Organization.current().ticket_number_prefix)
+
+
+@router.get("", response=TicketListOut, summary="List tickets (the inbox)")
+def ticket_list_view(request: HttpRequest, query: Query[TicketListQuery]) -> TicketListOut:
+    requester = requester_for(request.user)
+    tickets = ticket_inbox(
+        tickets_visible_to(requester),
+        statuses=query.status or (),
+        priorities=query.priority or (),
+        kinds=query.kind or (),
+        channels=query.channel or (),
+        assignee_id=query.assignee,
+        is_unassigned=query.unassigned,
+        customer_id=query.customer,
+        team_id=query.team,
+        sla_state=query.sla_state,
+        ordering=query.ordering,
+    ).prefetch_related("clocks")
+    page_size = min(query.page_size, MAX_PAGE_SIZE)
+    page = Paginator(tickets, page_size).get_page(query.page)
+    if query.page > page.paginator.num_pages and page.paginator.count:
+        raise NotFound(_("There is no page %(page)d.") % {"page": query.page})
+    prefix = Organization.current().ticket_number_prefix
+    now = clock.now()
+    return TicketListOut(
+        items=[ticket_out(ticket, prefix=prefix, now=now) for ticket in page.object_list],
+        count=page.paginator.count,
+        page=page.number,
+        page_size=page_size,
+        next_page=page.next_page_number() if page.has_next() else None,
+    )
+
+
+@router.get("/{ticket_id}", response=TicketDetailOut, summary="A ticket with messages and events")
+def ticket_detail_view(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
+    requester = requester_for(request.user)
+    ticket = _visible_ticket(requester, ticket_id)
+    ticket = (
+        Ticket.objects.select_related("customer", "team", "assignee", "escalated_to")
+        .prefetch_related("clocks", "messages", "events")
+        .get(pk=ticket.pk)
+    )
+    return ticket_detail_out(ticket, prefix=Organization.current().ticket_number_prefix)
+
+
+@router.post("/{ticket_id}/messages", response={201: MessageOut}, summary="Reply or add a note")
+def message_create_view(
+    request: HttpRequest, ticket_id: int, payload: MessageIn
+) -> tuple[int, Message]:
+    requester = requester_for(request.user)
+    ticket = _visible_ticket(requester, ticket_id)
+    message = services.message_add(
+        ticket=ticket, body=payload.body, is_public=payload.is_public, actor=_actor(requester)
+    )
+    return 201, message
+
+
+def _agent(agent_id: int | None, *, field: str) -> Agent:
+    if agent_id is None:
+        raise InvalidInput(_("%(field)s is required for this action.") % {"field": field},
+                           details={"field": field})
+    agent = Agent.objects.select_related("user").filter(pk=agent_id).first()
+    if agent is None:
+        raise InvalidInput(_("There is no agent %(id)s.") % {"id": agent_id},
+                           details={"field": field})
+    return agent
+
+
+ActionName = Literal["assign", "start", "pend", "resolve", "confirm", "reopen", "close", "escalate"]
+
+
+@router.post("/{ticket_id}/actions", response=TicketOut, summary="Move the ticket in its lifecycle")
+def ticket_action_view(request: HttpRequest, ticket_id: int, payload: ActionIn) -> TicketOut:
+    requester = requester_for(request.user)
+    ticket = _visible_ticket(requester, ticket_id)
+    actor = _actor(requester)
+    reason = payload.reason
+    if payload.action == "assign":
+        ticket = services.ticket_assign(
+            ticket=ticket, assignee=_agent(payload.assignee_id, field="assignee_id"),
+            actor=actor, team=_team(payload.team), reason=reason,
+        )
+    elif payload.action == "escalate":
+        target = (
+            _agent(payload.assignee_id, field="assignee_id") if payload.assignee_id else None
+        )
+        ticket = services.ticket_escalate(
+            ticket=ticket, actor=actor, reason=reason, to_agent=target, level=payload.level
+        )
+    else:
+        lifecycle = {
+            "start": services.ticket_start,
+            "pend": services.ticket_pend,
+            "resolve": services.ticket_resolve,
+            "confirm": services.ticket_confirm,
+            "reopen": services.ticket_reopen,
+            "close": services.ticket_close,
+        }[payload.action]
+        ticket = lifecycle(ticket=ticket, actor=actor, reason=reason)
+    ticket = (
+        Ticket.objects.select_related("customer", "team", "assignee", "escalated_to")
+        .prefetch_related("clocks")
+        .get(pk=ticket.pk)
+    )
+    return ticket_out(ticket, prefix=Organization.current().ticket_number_prefix)
