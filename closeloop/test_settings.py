@@ -1,0 +1,20 @@
+"""Settings for the test suite: a throw-away data directory, and PostgreSQL on request.
+
+``CLOSELOOP_TEST_DATABASE=postgres`` runs the database tests against
+``CLOSELOOP_TEST_POSTGRES_URL`` (pytest-django creates and drops ``test_<name>`` there).
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("CLOSELOOP_DATA_DIR", tempfile.mkdtemp(prefix="closeloop-test-"))
+os.environ.setdefault("CLOSELOOP_MODE", "development")
+if os.environ.get("CLOSELOOP_TEST_DATABASE") == "postgres":
+    os.environ["CLOSELOOP_DATABASE_URL"] = os.environ["CLOSELOOP_TEST_POSTGRES_URL"]
+else:
+    os.environ.pop("CLOSELOOP_DATABASE_URL", None)
+
+from closeloop.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
