@@ -32,3 +32,50 @@ def _fresh_sla_cache() -> None:
     from closeloop.sla.policies import clear_cache
 
     clear_cache()
+
+
+class ApiClient:
+    """A Django test client that sends a bearer token and JSON."""
+
+    def __init__(self, token: str | None) -> None:
+        from django.test import Client
+
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def get(self, path: str, **params):  # noqa: ANN201
+        return self.client.get(path, params, headers=self.headers)
+
+    def post(self, path: str, data=None, *, raw: bytes | None = None,  # noqa: ANN001, ANN201
+             content_type: str = "application/json"):
+        import json
+
+        body = raw if raw is not None else json.dumps(data if data is not None else {})
+        return self.client.post(path, body, content_type=content_type, headers=self.headers)
+
+
+@pytest.fixture
+def api_as():
+    """``api_as(user)`` returns an ApiClient with a fresh token for ``user`` (or anonymous)."""
+    from closeloop.core.tokens import api_token_create
+
+    def make(user=None) -> ApiClient:  # noqa: ANN001
+        if user is None:
+            return ApiClient(None)
+        _token, clear = api_token_create(user=user)
+        return ApiClient(clear)
+
+    return make
+
+
+@pytest.fixture
+def agent(db):  # noqa: ANN001, ANN201
+    from closeloop.people.tests.factories import AgentFactory
+
+    return AgentFactory()
+
+
+@pytest.fixture
+def api(api_as, agent):  # noqa: ANN001, ANN201
+    """An API client acting as an ordinary agent."""
+    return api_as(agent.user)

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -43,8 +44,15 @@ api.add_router("/tickets", tickets_router)
 api.add_router("/customers", customers_router)
 
 
+def _roll_back() -> None:
+    """An error response must leave nothing written (requests run in one transaction)."""
+    if transaction.get_connection().in_atomic_block:
+        transaction.set_rollback(True)
+
+
 def _error(request: HttpRequest, status: int, code: str, message: str,
            details: dict[str, Any] | None = None) -> HttpResponse:
+    _roll_back()
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
@@ -53,6 +61,7 @@ def _error(request: HttpRequest, status: int, code: str, message: str,
 
 @api.exception_handler(CloseloopError)
 def _closeloop_error(request: HttpRequest, exc: CloseloopError) -> HttpResponse:
+    _roll_back()
     return api.create_response(request, exc.as_dict(), status=exc.http_status)
 
 

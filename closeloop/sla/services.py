@@ -171,8 +171,13 @@ def _fire_warnings(now: datetime, limit: int) -> int:
         paused_since__isnull=True,
         warn_at__lte=now,
     ).order_by("warn_at")[:limit]
+    return fire_warnings(list(due), now)
+
+
+def fire_warnings(candidates: Sequence[TicketClock], now: datetime) -> int:
+    """Claim and fire the warnings of clocks read as due; a row claimed elsewhere is skipped."""
     fired = 0
-    for clock_row in list(due):
+    for clock_row in candidates:
         with transaction.atomic():
             claimed = TicketClock.objects.filter(
                 pk=clock_row.pk, warned_at__isnull=True, warn_at=clock_row.warn_at
@@ -198,8 +203,13 @@ def _fire_breaches(now: datetime, limit: int) -> int:
         .select_related("policy")
         .order_by("due_at")[:limit]
     )
+    return fire_breaches(list(due), now)
+
+
+def fire_breaches(candidates: Sequence[TicketClock], now: datetime) -> int:
+    """Claim and fire the breaches of clocks read as due; a row claimed elsewhere is skipped."""
     fired = 0
-    for clock_row in list(due):
+    for clock_row in candidates:
         with transaction.atomic():
             claimed = TicketClock.objects.filter(
                 pk=clock_row.pk, breached_at__isnull=True, due_at=clock_row.due_at

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from closeloop.core import clock
 from closeloop.core.errors import InvalidInput, NotFound
@@ -61,7 +61,7 @@ def _team(code: str | None) -> Team | None:
 
 
 @router.post("", response={201: TicketOut}, summary="Open a ticket")
-def ticket_create_view(request: HttpRequest, payload: TicketCreateIn) -> tuple[int, TicketOut]:
+def ticket_create_view(request: HttpRequest, payload: TicketCreateIn) -> Status[TicketOut]:
     requester = requester_for(request.user)
     with transaction.atomic():
         customer = customer_identify(**payload.customer.model_dump())
@@ -78,7 +78,7 @@ def ticket_create_view(request: HttpRequest, payload: TicketCreateIn) -> tuple[i
             actor=_actor(requester) if requester.agent else services.Actor.system(),
         )
     ticket = Ticket.objects.select_related("customer", "team", "assignee").get(pk=ticket.pk)
-    return 201, ticket_out(ticket, prefix=Organization.current().ticket_number_prefix)
+    return Status(201, ticket_out(ticket, prefix=Organization.current().ticket_number_prefix))
 
 
 @router.get("", response=TicketListOut, summary="List tickets (the inbox)")
@@ -127,13 +127,13 @@ def ticket_detail_view(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
 @router.post("/{ticket_id}/messages", response={201: MessageOut}, summary="Reply or add a note")
 def message_create_view(
     request: HttpRequest, ticket_id: int, payload: MessageIn
-) -> tuple[int, Message]:
+) -> Status[Message]:
     requester = requester_for(request.user)
     ticket = _visible_ticket(requester, ticket_id)
     message = services.message_add(
         ticket=ticket, body=payload.body, is_public=payload.is_public, actor=_actor(requester)
     )
-    return 201, message
+    return Status(201, message)
 
 
 def _agent(agent_id: int | None, *, field: str) -> Agent:

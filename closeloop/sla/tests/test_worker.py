@@ -1,0 +1,117 @@
+"""The worker fires warnings and breaches once, escalates, and auto-closes — moving the clock."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+
+from closeloop.core import clock
+from closeloop.people.models import TeamRole
+from closeloop.people.tests.factories import AgentFactory, TeamFactory, member
+from closeloop.sla.models import TicketClock
+from closeloop.sla.services import fire_breaches, fire_warnings, sla_sweep
+from closeloop.tickets import services
+from closeloop.tickets.models import EventType, Status, TicketEvent
+from closeloop.tickets.services import Actor
+from closeloop.tickets.tests.factories import make_ticket
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+def _sla_events(ticket):
+    return list(
+        TicketEvent.objects.filter(
+            ticket=ticket, type__in=[EventType.SLA_WARNING, EventType.SLA_BREACHED]
+        ).values_list("type", "after__metric")
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_once_fires_warning_then_breach_and_escalates():
+    team = TeamFactory()
+    lead = AgentFactory()
+    member(lead, team, role=TeamRole.LEAD)
+    with clock.frozen_at(T0):
+        ticket = make_ticket(priority="high", team=team)
+
+    with clock.frozen_at(T0 + timedelta(minutes=47)):
+        call_command("worker", "--once")
+    assert _sla_events(ticket) == []
+
+    with clock.frozen_at(T0 + timedelta(minutes=48)):
+        call_command("worker", "--once")
+        call_command("worker", "--once")
+    assert _sla_events(ticket) == [(EventType.SLA_WARNING, "first_response")]
+
+    with clock.frozen_at(T0 + timedelta(minutes=61)):
+        call_command("worker", "--once")
+        call_command("worker", "--once")
+    assert _sla_events(ticket) == [
+        (EventType.SLA_WARNING, "first_response"),
+        (EventType.SLA_BREACHED, "first_response"),
+    ]
+    ticket.refresh_from_db()
+    assert ticket.sla_breached_at == T0 + timedelta(minutes=61)
+    assert ticket.escalation_level == 1
+    assert ticket.escalated_to == lead
+    escalation = TicketEvent.objects.get(ticket=ticket, type=EventType.ESCALATED)
+    assert escalation.actor_kind == "system"
+    assert escalation.reason.startswith("SLA breached: first_response")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_once_autocloses_after_confirmation_window():
+    agent = AgentFactory()
+    with clock.frozen_at(T0):
+        ticket = make_ticket()
+        services.message_add(ticket=ticket, body="Fixed", actor=Actor.of_agent(agent))
+        services.ticket_resolve(ticket=ticket, actor=Actor.of_agent(agent))
+    with clock.frozen_at(T0 + timedelta(hours=73)):
+        call_command("worker", "--once")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
+
+
+@pytest.mark.django_db
+def test_reply_after_due_is_breached_on_next_sweep_even_if_worker_missed_it():
+    agent = AgentFactory()
+    with clock.frozen_at(T0):
+        ticket = make_ticket(priority="high")
+    with clock.frozen_at(T0 + timedelta(minutes=90)):
+        services.message_add(ticket=ticket, body="Sorry for the wait", actor=Actor.of_agent(agent))
+    with clock.frozen_at(T0 + timedelta(minutes=95)):
+        assert sla_sweep() == {"warnings": 0, "breaches": 1}
+        assert sla_sweep() == {"warnings": 0, "breaches": 0}
+    assert _sla_events(ticket) == [(EventType.SLA_BREACHED, "first_response")]
+
+
+@pytest.mark.django_db
+def test_paused_clock_neither_warns_nor_breaches():
+    agent = AgentFactory()
+    with clock.frozen_at(T0):
+        ticket = make_ticket(priority="high")
+        services.message_add(ticket=ticket, body="Need your order id", actor=Actor.of_agent(agent))
+        services.ticket_pend(ticket=ticket, actor=Actor.of_agent(agent))
+    with clock.frozen_at(T0 + timedelta(days=5)):
+        assert sla_sweep() == {"warnings": 0, "breaches": 0}
+    assert TicketClock.objects.get(ticket=ticket, metric="resolution").breached_at is None
+
+
+@pytest.mark.django_db
+def test_claim_is_guarded_so_a_second_worker_fires_nothing():
+    """Two workers read the same due clocks; only the first claim writes events."""
+    with clock.frozen_at(T0):
+        ticket = make_ticket(priority="high", team=TeamFactory())
+    now = T0 + timedelta(minutes=50)
+    stale = list(TicketClock.objects.filter(ticket=ticket, metric="first_response"))
+    assert fire_warnings(stale, now) == 1
+    assert fire_warnings(stale, now) == 0
+    later = T0 + timedelta(hours=2)
+    stale = list(TicketClock.objects.select_related("policy").filter(
+        ticket=ticket, metric="first_response"))
+    assert fire_breaches(stale, later) == 1
+    assert fire_breaches(stale, later) == 0
+    assert _sla_events(ticket) == [
+        (EventType.SLA_WARNING, "first_response"),
+        (EventType.SLA_BREACHED, "first_response"),
+    ]
