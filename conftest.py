@@ -46,8 +46,14 @@ class ApiClient:
     def get(self, path: str, **params):  # noqa: ANN201
         return self.client.get(path, params, headers=self.headers)
 
-    def post(self, path: str, data=None, *, raw: bytes | None = None,  # noqa: ANN001, ANN201
-             content_type: str = "application/json"):
+    def post(
+        self,
+        path: str,
+        data=None,
+        *,
+        raw: bytes | None = None,  # noqa: ANN001, ANN201
+        content_type: str = "application/json",
+    ):
         import json
 
         body = raw if raw is not None else json.dumps(data if data is not None else {})

@@ -50,8 +50,13 @@ def _roll_back() -> None:
         transaction.set_rollback(True)
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str,
-           details: dict[str, Any] | None = None) -> HttpResponse:
+def _error(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+) -> HttpResponse:
     _roll_back()
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
@@ -71,20 +76,32 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         {key: value for key, value in error.items() if key in ("type", "loc", "msg")}
         for error in exc.errors
     ]
-    return _error(request, 422, "validation_error", _("The request has invalid fields."),
-                  {"errors": errors})
+    return _error(
+        request, 422, "validation_error", _("The request has invalid fields."), {"errors": errors}
+    )
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "unauthorized",
-                  _("Authentication required: send Authorization: Bearer <token>."))
+    return _error(
+        request,
+        401,
+        "unauthorized",
+        _("Authentication required: send Authorization: Bearer <token>."),
+    )
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-             405: "method_not_allowed", 413: "payload_too_large", 429: "throttled"}
+    codes = {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "payload_too_large",
+        429: "throttled",
+    }
     return _error(request, exc.status_code, codes.get(exc.status_code, "http_error"), str(exc))
 
 
@@ -106,5 +123,6 @@ def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(Exception)
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("Unhandled error in %s %s", request.method, request.path)
-    return _error(request, 500, "internal_error",
-                  _("Something went wrong on our side; nothing was changed."))
+    return _error(
+        request, 500, "internal_error", _("Something went wrong on our side; nothing was changed.")
+    )

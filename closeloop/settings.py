@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -110,12 +111,18 @@ SQLITE_INIT = (
     "PRAGMA temp_store=MEMORY;"
     "PRAGMA cache_size=-32000;"
 )
-DATABASE_URL = os.environ.get("CLOSELOOP_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'closeloop.sqlite3'}"
-_database = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CLOSELOOP_DB_CONN_MAX_AGE", 60))
+DATABASE_URL = (
+    os.environ.get("CLOSELOOP_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'closeloop.sqlite3'}"
+)
+_database = dj_database_url.parse(
+    DATABASE_URL, conn_max_age=env_int("CLOSELOOP_DB_CONN_MAX_AGE", 60)
+)
 # One transaction per request: an error response leaves nothing half-written.
 _database["ATOMIC_REQUESTS"] = True
 if _database["ENGINE"] == "django.db.backends.sqlite3":
-    _database["CONN_MAX_AGE"] = 0 if DATABASE_URL.endswith(":memory:") else _database["CONN_MAX_AGE"]
+    _database["CONN_MAX_AGE"] = (
+        0 if DATABASE_URL.endswith(":memory:") else _database["CONN_MAX_AGE"]
+    )
     _database["OPTIONS"] = {
         "init_command": SQLITE_INIT,
         "transaction_mode": "IMMEDIATE",
@@ -160,15 +167,13 @@ if IS_PRODUCTION:
 # --- Background work ------------------------------------------------------------------------
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "CLOSELOOP_TASK_BACKEND", "django_tasks_db.DatabaseBackend"
-        ),
+        "BACKEND": os.environ.get("CLOSELOOP_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default", "sweeps"],
     }
 }
 
 # --- Closeloop ------------------------------------------------------------------------------
-CLOSELOOP = {
+CLOSELOOP: dict[str, Any] = {
     # Largest accepted request body; larger ones are refused with 413 before they are read.
     "MAX_REQUEST_BYTES": env_int("CLOSELOOP_MAX_REQUEST_BYTES", 1_048_576),
     # Region used to read phone numbers written without a country code.

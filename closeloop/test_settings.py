@@ -17,4 +17,4 @@ else:
 from closeloop.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405

@@ -63,8 +63,12 @@ def test_outsider_cannot_act_on_restricted_ticket(api_as, world):
     ticket = world["restricted_ticket"]
     client = api_as(world["agent"])
     assert client.post(f"/api/v1/tickets/{ticket.pk}/messages", {"body": "x"}).status_code == 404
-    assert client.post(f"/api/v1/tickets/{ticket.pk}/actions",
-                       {"action": "escalate", "reason": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/tickets/{ticket.pk}/actions", {"action": "escalate", "reason": "x"}
+        ).status_code
+        == 404
+    )
     assert ticket.messages.count() == 1
 
 

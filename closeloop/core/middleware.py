@@ -16,7 +16,7 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = settings.CLOSELOOP["MAX_REQUEST_BYTES"]
+        limit: int = settings.CLOSELOOP["MAX_REQUEST_BYTES"]
         raw_length = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw_length)

@@ -17,19 +17,27 @@ class Organization(models.Model):
     # unique and sequential even with several web processes.
     next_ticket_number = models.PositiveBigIntegerField(default=10001)
     default_phone_region = models.CharField(
-        _("default phone region"), max_length=2, default="CN",
+        _("default phone region"),
+        max_length=2,
+        default="CN",
         help_text=_("ISO country used to read phone numbers written without a country code."),
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     confirmation_window_hours = models.PositiveIntegerField(
-        _("confirmation window (hours)"), default=72,
-        help_text=_("A resolved ticket is closed automatically when the customer has not "
-                    "confirmed or rejected the solution within this time."),
+        _("confirmation window (hours)"),
+        default=72,
+        help_text=_(
+            "A resolved ticket is closed automatically when the customer has not "
+            "confirmed or rejected the solution within this time."
+        ),
     )
     reopen_window_days = models.PositiveIntegerField(
-        _("reopen window (days)"), default=7,
-        help_text=_("Within this time after resolution a customer's reply reopens the ticket; "
-                    "later it opens a new ticket linked to the old one."),
+        _("reopen window (days)"),
+        default=7,
+        help_text=_(
+            "Within this time after resolution a customer's reply reopens the ticket; "
+            "later it opens a new ticket linked to the old one."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -53,9 +61,7 @@ class Organization(models.Model):
 class ApiToken(models.Model):
     """A bearer token for the HTTP API; only its SHA-256 digest is stored."""
 
-    user = models.ForeignKey(
-        "auth.User", on_delete=models.CASCADE, related_name="api_tokens"
-    )
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)
     prefix = models.CharField(max_length=12, help_text=_("First characters, to recognise it."))
     digest = models.CharField(max_length=64, unique=True)

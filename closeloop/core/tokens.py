@@ -12,7 +12,7 @@ from django.db import transaction
 from closeloop.core import clock
 from closeloop.core.models import ApiToken
 
-TOKEN_PREFIX = "cl_"
+TOKEN_PREFIX = "cl_"  # noqa: S105 (a prefix, not a secret)
 # Writing last_used_at on every request would serialise all API traffic on one row.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 

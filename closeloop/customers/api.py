@@ -99,13 +99,21 @@ def customer_timeline_view(
             type=kind,
             at=at,
             ticket=TimelineTicket(
-                id=ticket.pk, number=ticket.number, subject=ticket.subject,
-                channel=ticket.channel, status=ticket.status,
+                id=ticket.pk,
+                number=ticket.number,
+                subject=ticket.subject,
+                channel=ticket.channel,
+                status=ticket.status,
             ),
-            message=None if message is None else TimelineMessage(
-                id=message.pk, author_kind=message.author_kind,
-                author_agent_id=message.author_agent_id, body=message.body,
-                is_public=message.is_public, channel=message.channel,
+            message=None
+            if message is None
+            else TimelineMessage(
+                id=message.pk,
+                author_kind=message.author_kind,
+                author_agent_id=message.author_agent_id,
+                body=message.body,
+                is_public=message.is_public,
+                channel=message.channel,
             ),
         )
         for at, kind, ticket, message in entries

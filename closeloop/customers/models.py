@@ -24,8 +24,12 @@ class Customer(models.Model):
     )
     language = models.CharField(_("language"), max_length=10, blank=True)
     dedicated_agent = models.ForeignKey(
-        "people.Agent", verbose_name=_("dedicated agent"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="dedicated_customers",
+        "people.Agent",
+        verbose_name=_("dedicated agent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dedicated_customers",
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField()

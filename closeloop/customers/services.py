@@ -38,7 +38,7 @@ def customer_identify(
     the others stay where they are (merging is an explicit action).
     """
     region = default_region or Organization.current().default_phone_region
-    raw = {
+    raw: dict[str, str | None] = {
         IdentityKind.EMAIL: email,
         IdentityKind.PHONE: phone,
         IdentityKind.WECHAT: wechat_openid,
@@ -69,13 +69,9 @@ def customer_identify(
 def _identify_once(handles: dict[str, str], *, name: str) -> Customer:
     known = {
         identity.kind: identity
-        for identity in Identity.objects.select_related("customer").filter(
-            _handles_query(handles)
-        )
+        for identity in Identity.objects.select_related("customer").filter(_handles_query(handles))
     }
-    owner = next(
-        (known[kind].customer for kind in IDENTITY_PRECEDENCE if kind in known), None
-    )
+    owner = next((known[kind].customer for kind in IDENTITY_PRECEDENCE if kind in known), None)
     now = clock.now()
     if owner is None:
         owner = Customer.objects.create(name=name, segment=Segment.STANDARD, created_at=now)

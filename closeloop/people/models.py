@@ -22,17 +22,26 @@ class Team(models.Model):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     description = models.TextField(_("description"), blank=True)
     is_restricted = models.BooleanField(
-        _("restricted"), default=False,
+        _("restricted"),
+        default=False,
         help_text=_("Only members of the team (and administrators) can see its tickets."),
     )
     # Escalation goes team lead (level 1) -> department head (level 2) -> expert (level 3).
     department_head = models.ForeignKey(
-        "people.Agent", verbose_name=_("department head"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="headed_teams",
+        "people.Agent",
+        verbose_name=_("department head"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="headed_teams",
     )
     expert = models.ForeignKey(
-        "people.Agent", verbose_name=_("expert"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="expert_for_teams",
+        "people.Agent",
+        verbose_name=_("expert"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="expert_for_teams",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -53,7 +62,9 @@ class Agent(models.Model):
     )
     display_name = models.CharField(_("display name"), max_length=100)
     availability = models.CharField(
-        _("availability"), max_length=10, choices=Availability.choices,
+        _("availability"),
+        max_length=10,
+        choices=Availability.choices,
         default=Availability.OFFLINE,
     )
     capacity = models.PositiveSmallIntegerField(

@@ -167,15 +167,16 @@ def derive_clocks(
 
     working = working_day_calendar or calendar
     states: dict[str, ClockState] = {}
-    for metric, clock, target in (
+    candidates: tuple[tuple[str, _RunningClock | None, Target | None], ...] = (
         ("first_response", first, targets.first_response),
         ("next_response", next_response, targets.next_response),
         ("resolution", resolution, targets.resolution),
-    ):
-        if clock is None or target is None:
+    )
+    for metric, run, target in candidates:
+        if run is None or target is None:
             continue
         target_calendar = calendar if target.minutes is not None else working
-        states[metric] = _state(metric, clock, target, target_calendar, targets.warning_percent)
+        states[metric] = _state(metric, run, target, target_calendar, targets.warning_percent)
     return states
 
 
@@ -191,8 +192,7 @@ def _state(
         total = float(target.minutes)
         base_due = calendar.add_minutes(clock.started_at, total)
     else:
-        assert target.working_days is not None
-        base_due = calendar.add_working_days(clock.started_at, target.working_days)
+        base_due = calendar.add_working_days(clock.started_at, int(target.working_days or 0))
         total = calendar.minutes_between(clock.started_at, base_due)
     due_at = calendar.add_minutes(base_due, paused) if paused > 0 else base_due
     warn_at = calendar.add_minutes(clock.started_at, total * warning_percent / 100 + paused)

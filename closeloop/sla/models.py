@@ -68,8 +68,12 @@ class SlaPolicy(models.Model):
     # Working-day targets are counted on this calendar's working days (defaults to `calendar`),
     # so a policy can answer within 24 clock hours yet resolve within 7 Chinese working days.
     working_day_calendar = models.ForeignKey(
-        Calendar, verbose_name=_("working-day calendar"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="working_day_policies",
+        Calendar,
+        verbose_name=_("working-day calendar"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="working_day_policies",
     )
     first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
     first_response_working_days = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -79,7 +83,8 @@ class SlaPolicy(models.Model):
     resolution_working_days = models.PositiveSmallIntegerField(null=True, blank=True)
     warning_percent = models.PositiveSmallIntegerField(_("warning at %"), default=80)
     breach_escalation_level = models.PositiveSmallIntegerField(
-        _("escalate to level on breach"), default=1,
+        _("escalate to level on breach"),
+        default=1,
         help_text=_("0 = do not escalate; 1 team lead, 2 department head, 3 expert."),
     )
     notify_on_breach = models.BooleanField(_("notify on breach"), default=True)
@@ -156,13 +161,15 @@ class TicketClock(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["warn_at"], name="clock_warn_pending",
+                fields=["warn_at"],
+                name="clock_warn_pending",
                 condition=models.Q(
                     stopped_at__isnull=True, paused_since__isnull=True, warned_at__isnull=True
                 ),
             ),
             models.Index(
-                fields=["due_at"], name="clock_breach_pending",
+                fields=["due_at"],
+                name="clock_breach_pending",
                 condition=models.Q(breached_at__isnull=True),
             ),
         ]

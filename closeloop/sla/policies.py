@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, time as clock_time
+from datetime import date
+from datetime import time as clock_time
 
 from django.db.models.signals import post_delete, post_save
 
@@ -79,8 +80,9 @@ def _parse_time(raw: str) -> clock_time | None:
 def calendar_spec(row: Calendar, exceptions: list[CalendarException]) -> CalendarSpec:
     """Turn a calendar row and its exceptions into the pure calendar's spec."""
     weekly = {
-        int(day): tuple((_parse_time(start) or clock_time(0), _parse_time(end)) for start, end in
-                        intervals)
+        int(day): tuple(
+            (_parse_time(start) or clock_time(0), _parse_time(end)) for start, end in intervals
+        )
         for day, intervals in (row.weekly_hours or {}).items()
     }
     closed: set[date] = {e.date for e in exceptions if e.kind == CalendarException.Kind.CLOSED}

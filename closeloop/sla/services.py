@@ -88,7 +88,9 @@ def sla_recompute(
         calendar=loaded.calendar,
         working_day_calendar=loaded.working_day_calendar,
     )
-    existing = {} if is_new_ticket else {c.metric: c for c in TicketClock.objects.filter(ticket=ticket)}
+    existing = (
+        {} if is_new_ticket else {c.metric: c for c in TicketClock.objects.filter(ticket=ticket)}
+    )
     to_create = []
     for metric, state in states.items():
         row = existing.pop(metric, None)
@@ -187,17 +189,22 @@ def fire_warnings(candidates: Sequence[TicketClock], now: datetime) -> int:
                 continue
             ticket = Ticket.objects.get(pk=clock_row.ticket_id)
             ticket_record_sla(
-                ticket=ticket, event_type=EventType.SLA_WARNING, metric=clock_row.metric,
-                due_at=clock_row.due_at, cycle=clock_row.cycle,
+                ticket=ticket,
+                event_type=EventType.SLA_WARNING,
+                metric=clock_row.metric,
+                due_at=clock_row.due_at,
+                cycle=clock_row.cycle,
             )
             fired += 1
     return fired
 
 
 def _fire_breaches(now: datetime, limit: int) -> int:
-    late = Q(stopped_at__isnull=True, paused_since__isnull=True) | Q(
-        stopped_at__gt=F("due_at")
-    ) | Q(paused_since__gt=F("due_at"))
+    late = (
+        Q(stopped_at__isnull=True, paused_since__isnull=True)
+        | Q(stopped_at__gt=F("due_at"))
+        | Q(paused_since__gt=F("due_at"))
+    )
     due = (
         TicketClock.objects.filter(late, breached_at__isnull=True, due_at__lte=now)
         .select_related("policy")
@@ -218,8 +225,11 @@ def fire_breaches(candidates: Sequence[TicketClock], now: datetime) -> int:
                 continue
             ticket = Ticket.objects.select_related("customer").get(pk=clock_row.ticket_id)
             ticket_record_sla(
-                ticket=ticket, event_type=EventType.SLA_BREACHED, metric=clock_row.metric,
-                due_at=clock_row.due_at, cycle=clock_row.cycle,
+                ticket=ticket,
+                event_type=EventType.SLA_BREACHED,
+                metric=clock_row.metric,
+                due_at=clock_row.due_at,
+                cycle=clock_row.cycle,
             )
             Ticket.objects.filter(pk=ticket.pk, sla_breached_at__isnull=True).update(
                 sla_breached_at=now

@@ -55,8 +55,9 @@ def _team(code: str | None) -> Team | None:
         return None
     team = Team.objects.filter(code=code).first()
     if team is None:
-        raise InvalidInput(_("There is no team %(code)s.") % {"code": code},
-                           details={"field": "team"})
+        raise InvalidInput(
+            _("There is no team %(code)s.") % {"code": code}, details={"field": "team"}
+        )
     return team
 
 
@@ -138,12 +139,14 @@ def message_create_view(
 
 def _agent(agent_id: int | None, *, field: str) -> Agent:
     if agent_id is None:
-        raise InvalidInput(_("%(field)s is required for this action.") % {"field": field},
-                           details={"field": field})
+        raise InvalidInput(
+            _("%(field)s is required for this action.") % {"field": field}, details={"field": field}
+        )
     agent = Agent.objects.select_related("user").filter(pk=agent_id).first()
     if agent is None:
-        raise InvalidInput(_("There is no agent %(id)s.") % {"id": agent_id},
-                           details={"field": field})
+        raise InvalidInput(
+            _("There is no agent %(id)s.") % {"id": agent_id}, details={"field": field}
+        )
     return agent
 
 
@@ -158,13 +161,14 @@ def ticket_action_view(request: HttpRequest, ticket_id: int, payload: ActionIn) 
     reason = payload.reason
     if payload.action == "assign":
         ticket = services.ticket_assign(
-            ticket=ticket, assignee=_agent(payload.assignee_id, field="assignee_id"),
-            actor=actor, team=_team(payload.team), reason=reason,
+            ticket=ticket,
+            assignee=_agent(payload.assignee_id, field="assignee_id"),
+            actor=actor,
+            team=_team(payload.team),
+            reason=reason,
         )
     elif payload.action == "escalate":
-        target = (
-            _agent(payload.assignee_id, field="assignee_id") if payload.assignee_id else None
-        )
+        target = _agent(payload.assignee_id, field="assignee_id") if payload.assignee_id else None
         ticket = services.ticket_escalate(
             ticket=ticket, actor=actor, reason=reason, to_agent=target, level=payload.level
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
@@ -11,7 +12,7 @@ from closeloop.core import clock
 from closeloop.people.access import Requester
 from closeloop.tickets.models import OPEN_STATUSES, Message, Ticket
 
-ORDERINGS = {
+ORDERINGS: dict[str, tuple[Any, ...]] = {
     "due": (F("sla_due_at").asc(nulls_last=True), "id"),
     "-due": (F("sla_due_at").desc(nulls_last=True), "-id"),
     "created": ("created_at", "id"),

@@ -159,8 +159,9 @@ def _save_fields(change: _Change, **fields: Any) -> None:
 def _clean_text(value: str, *, field: str, max_length: int) -> str:
     text = (value or "").strip()
     if not text:
-        raise InvalidInput(_("%(field)s must not be empty.") % {"field": field},
-                           details={"field": field})
+        raise InvalidInput(
+            _("%(field)s must not be empty.") % {"field": field}, details={"field": field}
+        )
     if len(text) > max_length:
         raise InvalidInput(
             _("%(field)s is longer than %(limit)d characters.")
@@ -197,9 +198,11 @@ def _next_ticket_number() -> int:
 def _existing_message(channel: str, external_id: str | None) -> Message | None:
     if not external_id:
         return None
-    return Message.objects.select_related("ticket").filter(
-        channel=channel, external_id=external_id
-    ).first()
+    return (
+        Message.objects.select_related("ticket")
+        .filter(channel=channel, external_id=external_id)
+        .first()
+    )
 
 
 @transaction.atomic
@@ -370,7 +373,8 @@ def _before_customer_message(change: _Change) -> None:
 def _before_agent_reply(change: _Change) -> None:
     ticket = change.ticket
     agent = change.actor.agent
-    assert agent is not None
+    if agent is None:
+        raise InvalidInput(_("An agent reply needs its agent."))
     if ticket.status == Status.CLOSED:
         raise TicketClosed(_("Ticket %(number)s is closed.") % {"number": ticket.number})
     if ticket.status == Status.NEW:
@@ -379,13 +383,21 @@ def _before_agent_reply(change: _Change) -> None:
         _transition(change, Status.IN_PROGRESS, reason="replied")
 
 
-def _assign(change: _Change, assignee: Agent, *, team: Team | None = None, reason: str = "") -> None:
+def _assign(
+    change: _Change, assignee: Agent, *, team: Team | None = None, reason: str = ""
+) -> None:
     ticket = change.ticket
     before = {"assignee_id": ticket.assignee_id, "team_id": ticket.team_id}
     new_team = team or ticket.team or assignee.teams.order_by("pk").first()
     if ticket.status == Status.NEW:
-        _transition(change, Status.ASSIGNED, reason=reason, assignee=assignee,
-                    team=new_team, assigned_at=change.at)
+        _transition(
+            change,
+            Status.ASSIGNED,
+            reason=reason,
+            assignee=assignee,
+            team=new_team,
+            assigned_at=change.at,
+        )
     else:
         _save_fields(change, assignee=assignee, team=new_team, assigned_at=change.at)
     change.record(
@@ -436,20 +448,24 @@ def ticket_assign(
     if ticket.status == Status.CLOSED:
         raise TicketClosed(_("Ticket %(number)s is closed.") % {"number": ticket.number})
     if not assignee.user.is_active:
-        raise InvalidInput(_("%(agent)s cannot take tickets.") % {"agent": assignee},
-                           details={"field": "assignee_id"})
+        raise InvalidInput(
+            _("%(agent)s cannot take tickets.") % {"agent": assignee},
+            details={"field": "assignee_id"},
+        )
     change = _Change(ticket, actor)
     _assign(change, assignee, team=team, reason=reason)
     change.finish()
     return ticket
 
 
-def _simple_transition(ticket: Ticket, actor: Actor, target: Status, reason: str,
-                       **fields: Any) -> Ticket:
+def _simple_transition(
+    ticket: Ticket, actor: Actor, target: Status, reason: str, **fields: Any
+) -> Ticket:
     ticket = _lock(ticket)
     change = _Change(ticket, actor)
-    resolved_fields = {name: (value(change) if callable(value) else value)
-                       for name, value in fields.items()}
+    resolved_fields = {
+        name: (value(change) if callable(value) else value) for name, value in fields.items()
+    }
     _transition(change, target, reason=reason, **resolved_fields)
     change.finish()
     return ticket
@@ -464,30 +480,43 @@ def ticket_start(*, ticket: Ticket, actor: Actor, reason: str = "") -> Ticket:
 @transaction.atomic
 def ticket_pend(*, ticket: Ticket, actor: Actor, reason: str = "") -> Ticket:
     """Wait on the customer: SLA clocks pause until they write."""
-    return _simple_transition(ticket, actor, Status.PENDING_CUSTOMER, reason,
-                              pending_since=lambda change: change.at)
+    return _simple_transition(
+        ticket, actor, Status.PENDING_CUSTOMER, reason, pending_since=lambda change: change.at
+    )
 
 
 @transaction.atomic
 def ticket_resolve(*, ticket: Ticket, actor: Actor, reason: str = "") -> Ticket:
     """The team considers the matter solved; the customer is asked to confirm."""
-    return _simple_transition(ticket, actor, Status.RESOLVED, reason, pending_since=None,
-                              resolved_at=lambda change: change.at)
+    return _simple_transition(
+        ticket,
+        actor,
+        Status.RESOLVED,
+        reason,
+        pending_since=None,
+        resolved_at=lambda change: change.at,
+    )
 
 
 @transaction.atomic
 def ticket_confirm(*, ticket: Ticket, actor: Actor, reason: str = "") -> Ticket:
     """The customer confirms the solution: the ticket is archived."""
-    return _simple_transition(ticket, actor, Status.CLOSED, reason or "customer confirmed",
-                              confirmed_at=lambda change: change.at,
-                              closed_at=lambda change: change.at)
+    return _simple_transition(
+        ticket,
+        actor,
+        Status.CLOSED,
+        reason or "customer confirmed",
+        confirmed_at=lambda change: change.at,
+        closed_at=lambda change: change.at,
+    )
 
 
 @transaction.atomic
 def ticket_close(*, ticket: Ticket, actor: Actor, reason: str = "") -> Ticket:
     """Archive a resolved ticket without the customer's confirmation."""
-    return _simple_transition(ticket, actor, Status.CLOSED, reason,
-                              closed_at=lambda change: change.at)
+    return _simple_transition(
+        ticket, actor, Status.CLOSED, reason, closed_at=lambda change: change.at
+    )
 
 
 @transaction.atomic
@@ -497,8 +526,10 @@ def ticket_reopen(*, ticket: Ticket, actor: Actor, reason: str = "") -> Ticket:
     change = _Change(ticket, actor)
     check_transition(ticket.status, Status.IN_PROGRESS)
     if ticket.status not in (Status.RESOLVED, Status.CLOSED):
-        raise InvalidTransition(_("Only a resolved or closed ticket can be reopened."),
-                                details={"status": ticket.status})
+        raise InvalidTransition(
+            _("Only a resolved or closed ticket can be reopened."),
+            details={"status": ticket.status},
+        )
     _reopen(change, reason=reason or "reopened")
     change.finish()
     return ticket
@@ -558,10 +589,11 @@ def ticket_escalate(
             details={"level": target_level},
         )
     change = _Change(ticket, actor)
-    before = {"escalation_level": ticket.escalation_level,
-              "escalated_to_id": ticket.escalated_to_id}
-    _save_fields(change, escalation_level=target_level, escalated_to=target,
-                 escalated_at=change.at)
+    before = {
+        "escalation_level": ticket.escalation_level,
+        "escalated_to_id": ticket.escalated_to_id,
+    }
+    _save_fields(change, escalation_level=target_level, escalated_to=target, escalated_at=change.at)
     change.record(
         EventType.ESCALATED,
         before=before,
@@ -582,7 +614,11 @@ UPDATABLE_FIELDS = {
 
 @transaction.atomic
 def ticket_update(
-    *, ticket: Ticket, actor: Actor, changes: dict[str, Any], team: Team | None = None,
+    *,
+    ticket: Ticket,
+    actor: Actor,
+    changes: dict[str, Any],
+    team: Team | None = None,
     reason: str = "",
 ) -> Ticket:
     """Change subject, kind, priority, touchpoint or team; one event per changed field."""
@@ -593,20 +629,29 @@ def ticket_update(
     updates: dict[str, Any] = {}
     for field, value in changes.items():
         if field not in UPDATABLE_FIELDS:
-            raise InvalidInput(_("%(field)s cannot be changed here.") % {"field": field},
-                               details={"field": field})
+            raise InvalidInput(
+                _("%(field)s cannot be changed here.") % {"field": field}, details={"field": field}
+            )
         choices = UPDATABLE_FIELDS[field]
         if choices is None:
             value = _clean_text(value, field=field, max_length=MAX_SUBJECT_LENGTH)
         else:
             _choice(value, choices, field=field)
         if getattr(ticket, field) != value:
-            change.record(EventType.FIELD_CHANGED, before={field: getattr(ticket, field)},
-                          after={field: value}, reason=reason)
+            change.record(
+                EventType.FIELD_CHANGED,
+                before={field: getattr(ticket, field)},
+                after={field: value},
+                reason=reason,
+            )
             updates[field] = value
     if team is not None and team.pk != ticket.team_id:
-        change.record(EventType.FIELD_CHANGED, before={"team_id": ticket.team_id},
-                      after={"team_id": team.pk}, reason=reason)
+        change.record(
+            EventType.FIELD_CHANGED,
+            before={"team_id": ticket.team_id},
+            after={"team_id": team.pk},
+            reason=reason,
+        )
         updates["team"] = team
     if updates:
         _save_fields(change, **updates)
@@ -619,15 +664,18 @@ def tickets_autoclose_due(*, limit: int = 500) -> int:
     window = timedelta(hours=Organization.current().confirmation_window_hours)
     cutoff = clock.now() - window
     closed = 0
-    due = Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=cutoff).order_by(
-        "resolved_at"
-    ).values_list("pk", flat=True)[:limit]
+    due = (
+        Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=cutoff)
+        .order_by("resolved_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     for ticket_id in list(due):
         try:
             with transaction.atomic():
                 ticket = Ticket.objects.get(pk=ticket_id)
-                ticket_close(ticket=ticket, actor=Actor.system(),
-                             reason="confirmation window elapsed")
+                ticket_close(
+                    ticket=ticket, actor=Actor.system(), reason="confirmation window elapsed"
+                )
             closed += 1
         except (ConcurrentChange, InvalidTransition):
             # Another worker or the customer got there first; nothing to do.

@@ -20,7 +20,8 @@ def test_profile_lists_identities_and_ticket_counts(api):
     body = api.get(f"/api/v1/customers/{customer.pk}").json()
     assert body["name"] == "梅"
     assert sorted((i["kind"], i["value"]) for i in body["identities"]) == [
-        ("email", "mei@example.com"), ("wechat", "oMei"),
+        ("email", "mei@example.com"),
+        ("wechat", "oMei"),
     ]
     assert (body["ticket_count"], body["open_ticket_count"]) == (1, 1)
 

@@ -100,8 +100,10 @@ def test_working_day_target_on_china_calendar():
     targets = Targets(first_response=Target(minutes=24 * 60), resolution=Target(working_days=7))
     opened = datetime(2025, 9, 30, 10, 0, tzinfo=UTC)
     clocks = derive_clocks(
-        [Fact(at=opened, kind=FactKind.OPENED)], targets,
-        calendar=calendar_24x7(), working_day_calendar=calendar_cn_workdays(),
+        [Fact(at=opened, kind=FactKind.OPENED)],
+        targets,
+        calendar=calendar_24x7(),
+        working_day_calendar=calendar_cn_workdays(),
     )
     assert clocks["first_response"].due_at == opened + timedelta(hours=24)
     # Oct 1-8 are holidays, Sat Oct 11 is a make-up day: day 7 is Thu Oct 16, 18:00 Shanghai.

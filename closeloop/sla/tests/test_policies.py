@@ -45,10 +45,12 @@ def test_default_targets_reproduce_the_plans_numbers():
 
 def test_segment_policy_placed_first_wins_and_inactive_is_ignored():
     calendar = Calendar.objects.get(name="cn-workdays")
-    SlaPolicy.objects.create(name="VIP", order=1, match_segments=["vip"], calendar=calendar,
-                             first_response_minutes=30)
-    SlaPolicy.objects.create(name="Off", order=0, is_active=False, calendar=calendar,
-                             first_response_minutes=1)
+    SlaPolicy.objects.create(
+        name="VIP", order=1, match_segments=["vip"], calendar=calendar, first_response_minutes=30
+    )
+    SlaPolicy.objects.create(
+        name="Off", order=0, is_active=False, calendar=calendar, first_response_minutes=1
+    )
     assert _name(segment="vip", priority="low") == "VIP"
     assert _name(segment="standard", priority="low") == "Low priority"
 

@@ -107,8 +107,9 @@ def test_claim_is_guarded_so_a_second_worker_fires_nothing():
     assert fire_warnings(stale, now) == 1
     assert fire_warnings(stale, now) == 0
     later = T0 + timedelta(hours=2)
-    stale = list(TicketClock.objects.select_related("policy").filter(
-        ticket=ticket, metric="first_response"))
+    stale = list(
+        TicketClock.objects.select_related("policy").filter(ticket=ticket, metric="first_response")
+    )
     assert fire_breaches(stale, later) == 1
     assert fire_breaches(stale, later) == 0
     assert _sla_events(ticket) == [

@@ -34,7 +34,10 @@ def test_create_returns_201_with_ticket_customer_and_sla(api):
     assert body["number"] == ticket.number
     assert body["reference"] == f"CL-{ticket.number}"
     assert (body["status"], body["priority"], body["kind"], body["channel"]) == (
-        "new", "high", "complaint", "email",
+        "new",
+        "high",
+        "complaint",
+        "email",
     )
     assert body["customer"]["id"] == ticket.customer_id
     assert body["sla"]["policy"] == "High priority"
@@ -46,8 +49,7 @@ def test_create_returns_201_with_ticket_customer_and_sla(api):
 
 def test_create_finds_the_same_customer_by_phone(api):
     api.post("/api/v1/tickets", NEW_TICKET)
-    second = dict(NEW_TICKET, channel="phone",
-                  customer={"phone": "+86 138 1234 5678"})
+    second = dict(NEW_TICKET, channel="phone", customer={"phone": "+86 138 1234 5678"})
     response = api.post("/api/v1/tickets", second)
     assert response.status_code == 201
     assert Customer.objects.count() == 1
@@ -216,8 +218,9 @@ def test_escalate_action_with_reason_and_person(api):
     body = response.json()
     assert body["escalation_level"] == 1
     assert body["escalated_to"]["id"] == expert.pk
-    missing_reason = api.post(f"/api/v1/tickets/{ticket.pk}/actions",
-                              {"action": "escalate", "assignee_id": expert.pk})
+    missing_reason = api.post(
+        f"/api/v1/tickets/{ticket.pk}/actions", {"action": "escalate", "assignee_id": expert.pk}
+    )
     assert missing_reason.status_code == 400
     assert missing_reason.json()["details"] == {"field": "reason"}
 

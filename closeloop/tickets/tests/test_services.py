@@ -71,7 +71,9 @@ def test_agent_reply_on_new_ticket_assigns_starts_and_stops_first_response():
     assert ticket.first_responded_at == T0 + timedelta(minutes=30)
     assert ticket.public_agent_reply_count == 1
     assert _events(ticket)[2:] == [
-        EventType.STATUS_CHANGED, EventType.ASSIGNED, EventType.STATUS_CHANGED,
+        EventType.STATUS_CHANGED,
+        EventType.ASSIGNED,
+        EventType.STATUS_CHANGED,
         EventType.MESSAGE_ADDED,
     ]
 
@@ -199,8 +201,9 @@ def test_agent_cannot_reply_on_closed_ticket():
 def test_reassign_keeps_status_and_records_before_after():
     first, second = AgentFactory(), AgentFactory()
     ticket = _in_progress(first)
-    services.ticket_assign(ticket=ticket, assignee=second, actor=Actor.of_agent(first),
-                           reason="shift change")
+    services.ticket_assign(
+        ticket=ticket, assignee=second, actor=Actor.of_agent(first), reason="shift change"
+    )
     ticket.refresh_from_db()
     assert ticket.status == Status.IN_PROGRESS
     assert ticket.assignee == second
@@ -232,11 +235,13 @@ def test_escalation_needs_reason_and_a_person_and_stops_at_level_3():
         services.ticket_escalate(ticket=ticket, actor=Actor.of_agent(agent), reason=" ")
     with pytest.raises(EscalationRefused):
         services.ticket_escalate(ticket=ticket, actor=Actor.of_agent(agent), reason="help")
-    services.ticket_escalate(ticket=ticket, actor=Actor.of_agent(agent), reason="help",
-                             to_agent=expert, level=3)
+    services.ticket_escalate(
+        ticket=ticket, actor=Actor.of_agent(agent), reason="help", to_agent=expert, level=3
+    )
     with pytest.raises(EscalationRefused):
-        services.ticket_escalate(ticket=ticket, actor=Actor.of_agent(agent), reason="more",
-                                 to_agent=expert)
+        services.ticket_escalate(
+            ticket=ticket, actor=Actor.of_agent(agent), reason="more", to_agent=expert
+        )
     ticket.refresh_from_db()
     assert ticket.escalation_level == 3
     assert TicketEvent.objects.filter(ticket=ticket, type=EventType.ESCALATED).count() == 1
@@ -244,8 +249,9 @@ def test_escalation_needs_reason_and_a_person_and_stops_at_level_3():
 
 def test_update_records_one_event_per_changed_field():
     ticket = make_ticket(priority="low")
-    services.ticket_update(ticket=ticket, actor=Actor.system(),
-                           changes={"priority": "high", "kind": "inquiry"})
+    services.ticket_update(
+        ticket=ticket, actor=Actor.system(), changes={"priority": "high", "kind": "inquiry"}
+    )
     changed = TicketEvent.objects.filter(ticket=ticket, type=EventType.FIELD_CHANGED)
     assert [(e.before, e.after) for e in changed] == [({"priority": "low"}, {"priority": "high"})]
 

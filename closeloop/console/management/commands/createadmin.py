@@ -14,15 +14,18 @@ from closeloop.people.models import Agent
 
 
 class Command(BaseCommand):
-    help = "Create an administrator (password from --password, CLOSELOOP_ADMIN_PASSWORD or a prompt)."
+    help = (
+        "Create an administrator (password from --password, CLOSELOOP_ADMIN_PASSWORD or a prompt)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--username", default="admin")
         parser.add_argument("--email", default="")
         parser.add_argument("--password", default=None)
 
-    def handle(self, *args: Any, username: str, email: str, password: str | None,
-               **options: Any) -> None:
+    def handle(
+        self, *args: Any, username: str, email: str, password: str | None, **options: Any
+    ) -> None:
         password = password or os.environ.get("CLOSELOOP_ADMIN_PASSWORD")
         if not password:
             if not self.stdin_is_interactive():

@@ -18,8 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
         parser.add_argument("--log-level", default="warning")
 
-    def handle(self, *args: Any, host: str, port: int, workers: int, log_level: str,
-               **options: Any) -> None:
+    def handle(
+        self, *args: Any, host: str, port: int, workers: int, log_level: str, **options: Any
+    ) -> None:
         executor = MigrationExecutor(connection)
         if executor.migration_plan(executor.loader.graph.leaf_nodes()):
             raise CommandError(

@@ -19,7 +19,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--once", action="store_true", help="run what is due now, then exit")
         parser.add_argument(
-            "--sweep-seconds", type=float,
+            "--sweep-seconds",
+            type=float,
             default=settings.CLOSELOOP["WORKER_SWEEP_SECONDS"],
             help="seconds between two sweeps (default from CLOSELOOP_WORKER_SWEEP_SECONDS)",
         )

@@ -39,7 +39,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "calendars":
             for row in Calendar.objects.order_by("name"):
-                holidays = f"holidays {row.holiday_country}" if row.holiday_country else "no holidays"
+                holidays = (
+                    f"holidays {row.holiday_country}" if row.holiday_country else "no holidays"
+                )
                 self.stdout.write(
                     f"{row.name:<16} {row.time_zone:<18} {holidays:<14} {row.description}"
                 )
@@ -48,8 +50,15 @@ class Command(BaseCommand):
         else:
             self._explain(options["number"])
 
-    def _due(self, *, calendar: str, start: str, minutes: int | None,
-             working_days: int | None, **options: Any) -> None:
+    def _due(
+        self,
+        *,
+        calendar: str,
+        start: str,
+        minutes: int | None,
+        working_days: int | None,
+        **options: Any,
+    ) -> None:
         business_calendar = calendar_named(calendar)
         if business_calendar is None:
             names = ", ".join(Calendar.objects.order_by("name").values_list("name", flat=True))
@@ -60,8 +69,7 @@ class Command(BaseCommand):
                 raise CommandError("--minutes must not be negative")
             due = business_calendar.add_minutes(instant, minutes)
         else:
-            assert working_days is not None
-            if working_days < 1:
+            if working_days is None or working_days < 1:
                 raise CommandError("--working-days must be at least 1")
             due = business_calendar.add_working_days(instant, working_days)
         self.stdout.write(due.isoformat())
@@ -75,12 +83,15 @@ class Command(BaseCommand):
         self.stdout.write(f"Ticket {ticket.number}: policy {ticket.sla_policy_name or '-'}")
         for clock_row in ticket.clocks.order_by("metric"):
             state = (
-                "stopped " + clock_row.stopped_at.isoformat() if clock_row.stopped_at
+                "stopped " + clock_row.stopped_at.isoformat()
+                if clock_row.stopped_at
                 else "paused since " + clock_row.paused_since.isoformat()
-                if clock_row.paused_since else "running"
+                if clock_row.paused_since
+                else "running"
             )
             self.stdout.write(
                 f"  {clock_row.metric:<15} started {clock_row.started_at.isoformat()}  "
                 f"due {clock_row.due_at.isoformat()}  paused {clock_row.paused_minutes:.0f} min  "
-                f"{state}  warned {bool(clock_row.warned_at)}  breached {bool(clock_row.breached_at)}"
+                f"{state}  warned {bool(clock_row.warned_at)}  "
+                f"breached {bool(clock_row.breached_at)}"
             )
