@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -44,12 +43,6 @@ api.add_router("/tickets", tickets_router)
 api.add_router("/customers", customers_router)
 
 
-def _roll_back() -> None:
-    """An error response must leave nothing written (requests run in one transaction)."""
-    if transaction.get_connection().in_atomic_block:
-        transaction.set_rollback(True)
-
-
 def _error(
     request: HttpRequest,
     status: int,
@@ -57,7 +50,6 @@ def _error(
     message: str,
     details: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    _roll_back()
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
@@ -66,7 +58,6 @@ def _error(
 
 @api.exception_handler(CloseloopError)
 def _closeloop_error(request: HttpRequest, exc: CloseloopError) -> HttpResponse:
-    _roll_back()
     return api.create_response(request, exc.as_dict(), status=exc.http_status)
 
 

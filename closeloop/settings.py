@@ -117,8 +117,6 @@ DATABASE_URL = (
 _database = dj_database_url.parse(
     DATABASE_URL, conn_max_age=env_int("CLOSELOOP_DB_CONN_MAX_AGE", 60)
 )
-# One transaction per request: an error response leaves nothing half-written.
-_database["ATOMIC_REQUESTS"] = True
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     _database["CONN_MAX_AGE"] = (
         0 if DATABASE_URL.endswith(":memory:") else _database["CONN_MAX_AGE"]

@@ -1,7 +1,5 @@
 """Tickets over HTTP. Each handler: validate input → load and authorise → one service → output."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from django.core.paginator import Paginator
@@ -62,22 +60,22 @@ def _team(code: str | None) -> Team | None:
 
 
 @router.post("", response={201: TicketOut}, summary="Open a ticket")
+@transaction.atomic
 def ticket_create_view(request: HttpRequest, payload: TicketCreateIn) -> Status[TicketOut]:
     requester = requester_for(request.user)
-    with transaction.atomic():
-        customer = customer_identify(**payload.customer.model_dump())
-        ticket = services.ticket_create(
-            customer=customer,
-            subject=payload.subject,
-            body=payload.body,
-            channel=payload.channel,
-            kind=payload.kind,
-            priority=payload.priority,
-            touchpoint=payload.touchpoint,
-            team=_team(payload.team),
-            external_id=payload.external_id,
-            actor=_actor(requester) if requester.agent else services.Actor.system(),
-        )
+    customer = customer_identify(**payload.customer.model_dump())
+    ticket = services.ticket_create(
+        customer=customer,
+        subject=payload.subject,
+        body=payload.body,
+        channel=payload.channel,
+        kind=payload.kind,
+        priority=payload.priority,
+        touchpoint=payload.touchpoint,
+        team=_team(payload.team),
+        external_id=payload.external_id,
+        actor=_actor(requester) if requester.agent else services.Actor.system(),
+    )
     ticket = Ticket.objects.select_related("customer", "team", "assignee").get(pk=ticket.pk)
     return Status(201, ticket_out(ticket, prefix=Organization.current().ticket_number_prefix))
 
@@ -126,6 +124,7 @@ def ticket_detail_view(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
 
 
 @router.post("/{ticket_id}/messages", response={201: MessageOut}, summary="Reply or add a note")
+@transaction.atomic
 def message_create_view(
     request: HttpRequest, ticket_id: int, payload: MessageIn
 ) -> Status[Message]:
@@ -154,6 +153,7 @@ ActionName = Literal["assign", "start", "pend", "resolve", "confirm", "reopen", 
 
 
 @router.post("/{ticket_id}/actions", response=TicketOut, summary="Move the ticket in its lifecycle")
+@transaction.atomic
 def ticket_action_view(request: HttpRequest, ticket_id: int, payload: ActionIn) -> TicketOut:
     requester = requester_for(request.user)
     ticket = _visible_ticket(requester, ticket_id)
