@@ -13,25 +13,45 @@ import pytest
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
 
 
+def _uses_database(item: pytest.Item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if os.environ.get("CLOSELOOP_TEST_DATABASE") != "postgres":
         return
     selected, deselected = [], []
     for item in items:
-        uses_db = item.get_closest_marker("django_db") is not None or bool(
-            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
-        )
-        (selected if uses_db else deselected).append(item)
+        (selected if _uses_database(item) else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
 
 
 @pytest.fixture(autouse=True)
-def _fresh_sla_cache() -> None:
+def _restart_ticket_numbers(request: pytest.FixtureRequest) -> None:
+    """PostgreSQL numbers tickets from a sequence, which no test rollback resets."""
+    if os.environ.get("CLOSELOOP_TEST_DATABASE") != "postgres" or not _uses_database(request.node):
+        return
+    request.getfixturevalue("django_db_setup")
+    blocker = request.getfixturevalue("django_db_blocker")
+    from django.db import connection
+
+    from closeloop.tickets.services import TICKET_NUMBER_SEQUENCE
+
+    with blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT setval(%s, 10001, false)", [TICKET_NUMBER_SEQUENCE])
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    from closeloop.core.models import Organization
     from closeloop.sla.policies import clear_cache
 
     clear_cache()
+    Organization.clear_cache()
 
 
 class ApiClient:

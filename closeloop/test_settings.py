@@ -4,10 +4,15 @@
 ``CLOSELOOP_TEST_POSTGRES_URL`` (pytest-django creates and drops ``test_<name>`` there).
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
-os.environ.setdefault("CLOSELOOP_DATA_DIR", tempfile.mkdtemp(prefix="closeloop-test-"))
+if "CLOSELOOP_DATA_DIR" not in os.environ:
+    _data_dir = tempfile.mkdtemp(prefix="closeloop-test-")
+    os.environ["CLOSELOOP_DATA_DIR"] = _data_dir
+    atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
 os.environ.setdefault("CLOSELOOP_MODE", "development")
 if os.environ.get("CLOSELOOP_TEST_DATABASE") == "postgres":
     os.environ["CLOSELOOP_DATABASE_URL"] = os.environ["CLOSELOOP_TEST_POSTGRES_URL"]

@@ -23,8 +23,11 @@ def test_openapi_schema_lists_the_endpoints(client):
 
 def test_docs_page_loads_nothing_from_outside(client):
     html = client.get("/api/v1/docs").content.decode()
-    external = [url for url in re.findall(r'(?:src|href)="([^"]+)"', html)
-                if url.startswith(("http:", "https:", "//"))]
+    external = [
+        url
+        for url in re.findall(r'(?:src|href)="([^"]+)"', html)
+        if url.startswith(("http:", "https:", "//"))
+    ]
     assert external == []
     assert "swagger-ui" in html
 

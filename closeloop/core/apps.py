@@ -7,3 +7,12 @@ class CoreConfig(AppConfig):
     name = "closeloop.core"
     label = "core"
     verbose_name = "Closeloop core"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from closeloop.core.models import Organization
+
+        post_save.connect(
+            Organization.clear_cache, sender=Organization, dispatch_uid="organization-cache"
+        )

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# Read on every ticket and contact, changed a few times a year: each process keeps a copy,
+# dropped on a local save and re-read at most this many seconds after a change elsewhere.
+ORGANIZATION_CACHE_SECONDS = 10.0
+_organization_cache: dict[str, tuple[float, Organization]] = {}
+_organization_lock = threading.Lock()
 
 
 class Organization(models.Model):
@@ -13,8 +22,9 @@ class Organization(models.Model):
 
     name = models.CharField(_("name"), max_length=200, default="Closeloop")
     ticket_number_prefix = models.CharField(_("ticket number prefix"), max_length=10, default="CL")
-    # The next ticket number to hand out; incremented by a guarded UPDATE, so numbers are
-    # unique and sequential even with several web processes.
+    # The next ticket number to hand out on SQLite, taken with UPDATE … RETURNING (writers are
+    # serialised there anyway). PostgreSQL uses the sequence closeloop_ticket_number instead,
+    # so concurrent intakes never queue on this row.
     next_ticket_number = models.PositiveBigIntegerField(default=10001)
     default_phone_region = models.CharField(
         _("default phone region"),
@@ -56,6 +66,22 @@ class Organization(models.Model):
         """Return the organisation row, creating it with defaults on first use."""
         organization, _created = cls.objects.get_or_create(id=cls.SINGLETON_ID)
         return organization
+
+    @classmethod
+    def cached(cls) -> Organization:
+        """Return the organisation's settings from this process's cache (read-only use)."""
+        with _organization_lock:
+            entry = _organization_cache.get("current")
+            if entry is None or time.monotonic() - entry[0] > ORGANIZATION_CACHE_SECONDS:
+                entry = (time.monotonic(), cls.current())
+                _organization_cache["current"] = entry
+            return entry[1]
+
+    @staticmethod
+    def clear_cache(**_kwargs: object) -> None:
+        """Forget the cached organisation (after a save, and between tests)."""
+        with _organization_lock:
+            _organization_cache.clear()
 
 
 class ApiToken(models.Model):

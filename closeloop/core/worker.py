@@ -10,7 +10,10 @@ import time
 from types import FrameType
 
 from django.db import close_old_connections
+from django.db.utils import OperationalError
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from closeloop.core import schedule
 
@@ -26,9 +29,13 @@ class _StopFlag:
         self.is_set = True
 
 
-def _drain_queue(worker_id: str) -> None:
-    """Run every task that is ready now, then return."""
-    Worker(
+def _drain_queue(worker_id: str, *, close_connections: bool) -> int:
+    """Claim and run every task that is ready now, then return how many ran.
+
+    The claim loop is django-tasks-db's, less its reconnects when ``close_connections`` is off:
+    ``--once`` runs inside a caller's connection (cron, tests) and must not drop it.
+    """
+    runner = Worker(
         queue_names=["*"],
         interval=0,
         batch=True,
@@ -37,7 +44,26 @@ def _drain_queue(worker_id: str) -> None:
         max_tasks=None,
         worker_id=worker_id,
         excluded_queue_names=[],
-    ).run()
+    )
+    ran = 0
+    while True:
+        if close_connections:
+            close_old_connections()
+        ready = DBTaskResult.objects.ready().filter(backend_name="default")
+        try:
+            with exclusive_transaction(ready.db):
+                task_result = ready.get_locked()
+                if task_result is not None:
+                    task_result.claim(worker_id)
+        except OperationalError as error:
+            if is_locked_database_exception(error):
+                time.sleep(0.05)
+                continue
+            raise
+        if task_result is None:
+            return ran
+        runner.run_task(task_result)
+        ran += 1
 
 
 def run_worker(*, once: bool, sweep_seconds: float, poll_seconds: float = 1.0) -> None:
@@ -45,7 +71,7 @@ def run_worker(*, once: bool, sweep_seconds: float, poll_seconds: float = 1.0) -
     worker_id = f"{socket.gethostname()}-{os.getpid()}"[:64]
     if once:
         schedule.enqueue_sweeps()
-        _drain_queue(worker_id)
+        _drain_queue(worker_id, close_connections=False)
         return
 
     stop = _StopFlag()
@@ -58,5 +84,5 @@ def run_worker(*, once: bool, sweep_seconds: float, poll_seconds: float = 1.0) -
         if time.monotonic() - last_sweep >= sweep_seconds:
             schedule.enqueue_sweeps()
             last_sweep = time.monotonic()
-        _drain_queue(worker_id)
+        _drain_queue(worker_id, close_connections=True)
         time.sleep(poll_seconds)

@@ -37,7 +37,7 @@ def customer_identify(
     owned by *different* customers are not merged silently: the first by precedence wins and
     the others stay where they are (merging is an explicit action).
     """
-    region = default_region or Organization.current().default_phone_region
+    region = default_region or Organization.cached().default_phone_region
     raw: dict[str, str | None] = {
         IdentityKind.EMAIL: email,
         IdentityKind.PHONE: phone,

@@ -77,7 +77,7 @@ def ticket_create_view(request: HttpRequest, payload: TicketCreateIn) -> Status[
         actor=_actor(requester) if requester.agent else services.Actor.system(),
     )
     ticket = Ticket.objects.select_related("customer", "team", "assignee").get(pk=ticket.pk)
-    return Status(201, ticket_out(ticket, prefix=Organization.current().ticket_number_prefix))
+    return Status(201, ticket_out(ticket, prefix=Organization.cached().ticket_number_prefix))
 
 
 @router.get("", response=TicketListOut, summary="List tickets (the inbox)")
@@ -100,7 +100,7 @@ def ticket_list_view(request: HttpRequest, query: Query[TicketListQuery]) -> Tic
     page = Paginator(tickets, page_size).get_page(query.page)
     if query.page > page.paginator.num_pages and page.paginator.count:
         raise NotFound(_("There is no page %(page)d.") % {"page": query.page})
-    prefix = Organization.current().ticket_number_prefix
+    prefix = Organization.cached().ticket_number_prefix
     now = clock.now()
     return TicketListOut(
         items=[ticket_out(ticket, prefix=prefix, now=now) for ticket in page.object_list],
@@ -120,7 +120,7 @@ def ticket_detail_view(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
         .prefetch_related("clocks", "messages", "events")
         .get(pk=ticket.pk)
     )
-    return ticket_detail_out(ticket, prefix=Organization.current().ticket_number_prefix)
+    return ticket_detail_out(ticket, prefix=Organization.cached().ticket_number_prefix)
 
 
 @router.post("/{ticket_id}/messages", response={201: MessageOut}, summary="Reply or add a note")
@@ -187,4 +187,4 @@ def ticket_action_view(request: HttpRequest, ticket_id: int, payload: ActionIn) 
         .prefetch_related("clocks")
         .get(pk=ticket.pk)
     )
-    return ticket_out(ticket, prefix=Organization.current().ticket_number_prefix)
+    return ticket_out(ticket, prefix=Organization.cached().ticket_number_prefix)

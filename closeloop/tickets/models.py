@@ -93,17 +93,28 @@ class Ticket(models.Model):
         "people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
     assignee = models.ForeignKey(
-        "people.Agent", null=True, blank=True, on_delete=models.SET_NULL,
+        "people.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="assigned_tickets",
     )
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     escalated_to = models.ForeignKey(
-        "people.Agent", null=True, blank=True, on_delete=models.SET_NULL,
+        "people.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="escalated_tickets",
     )
     # A later contact about a closed matter opens a new ticket that points at the old one.
     related_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
+    # The ticket's reference in the file it was imported from (``closeloop import``): a second
+    # import of the same line finds it and changes nothing.
+    import_ref = models.CharField(
+        _("import reference"), max_length=200, null=True, blank=True, unique=True
     )
 
     # Lifecycle milestones (each also recorded as a TicketEvent).
@@ -172,7 +183,7 @@ class Message(models.Model):
     body = models.TextField(_("body"))
     is_public = models.BooleanField(_("public"), default=True)
     channel = models.CharField(max_length=20, choices=Channel.choices)
-    # The channel's own id (email Message-ID, WeChat MsgId …): the same message twice is stored once.
+    # The channel's own id (email Message-ID, WeChat MsgId …): a message sent twice is stored once.
     external_id = models.CharField(max_length=255, null=True, blank=True)
     created_at = models.DateTimeField()
 

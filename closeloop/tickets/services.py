@@ -180,18 +180,33 @@ def _choice(value: str, choices: type, *, field: str) -> str:
     return value
 
 
+TICKET_NUMBER_SEQUENCE = "closeloop_ticket_number"
+
+
 def _next_ticket_number() -> int:
-    """Hand out the next number; the UPDATE's row lock keeps numbers unique and sequential."""
+    """Hand out the next ticket number: unique and increasing, in one statement.
+
+    PostgreSQL takes it from a sequence, which holds no lock until commit (a rolled-back
+    intake leaves a gap); SQLite, whose writers are serialised anyway, from the organisation's
+    counter with UPDATE … RETURNING.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [TICKET_NUMBER_SEQUENCE])
+            return int(cursor.fetchone()[0])
+    table = connection.ops.quote_name(Organization._meta.db_table)
     for _attempt in range(2):
-        rows = Organization.objects.filter(pk=Organization.SINGLETON_ID).update(
-            next_ticket_number=F("next_ticket_number") + 1
-        )
-        if rows == 1:
-            issued: int = Organization.objects.values_list("next_ticket_number", flat=True).get(
-                pk=Organization.SINGLETON_ID
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET next_ticket_number = next_ticket_number + 1 "  # noqa: S608
+                "WHERE id = %s RETURNING next_ticket_number - 1",
+                [Organization.SINGLETON_ID],
             )
-            return issued - 1
-        Organization.current()
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0])
+        Organization.current()  # the row is made by a migration; a flushed database lacks it
     raise RuntimeError("could not allocate a ticket number")
 
 
@@ -410,7 +425,7 @@ def _assign(
 
 def _reopen(change: _Change, *, reason: str) -> None:
     ticket = change.ticket
-    window = timedelta(days=Organization.current().reopen_window_days)
+    window = timedelta(days=Organization.cached().reopen_window_days)
     resolved_at: datetime | None = ticket.resolved_at
     if resolved_at is not None and change.at - resolved_at > window:
         raise TicketClosed(
@@ -661,7 +676,7 @@ def ticket_update(
 
 def tickets_autoclose_due(*, limit: int = 500) -> int:
     """Close resolved tickets whose confirmation window has passed; return how many."""
-    window = timedelta(hours=Organization.current().confirmation_window_hours)
+    window = timedelta(hours=Organization.cached().confirmation_window_hours)
     cutoff = clock.now() - window
     closed = 0
     due = (

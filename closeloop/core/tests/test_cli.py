@@ -14,8 +14,12 @@ def closeloop(*args: str, data_dir, check: bool = True) -> subprocess.CompletedP
     env.pop("CLOSELOOP_DATABASE_URL", None)
     env.pop("DJANGO_SETTINGS_MODULE", None)
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "closeloop", *args], env=env, capture_output=True, text=True,
-        timeout=120, check=False,
+        [sys.executable, "-m", "closeloop", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if check:
         assert result.returncode == 0, result.stderr
@@ -37,8 +41,17 @@ def test_migrate_createadmin_token_and_sla_due(tmp_path):
     listing = closeloop("token", "list", data_dir=tmp_path).stdout
     assert token[:10] in listing
     assert "boss" in listing
-    due = closeloop("sla", "due", "--calendar", "cn-workdays", "--start",
-                    "2026-02-13T17:30:00+08:00", "--minutes", "60", data_dir=tmp_path)
+    due = closeloop(
+        "sla",
+        "due",
+        "--calendar",
+        "cn-workdays",
+        "--start",
+        "2026-02-13T17:30:00+08:00",
+        "--minutes",
+        "60",
+        data_dir=tmp_path,
+    )
     # Spring Festival 2026: Feb 15-23 off, Sat Feb 14 and Sat Feb 28 are make-up days.
     assert due.stdout.strip() == "2026-02-14T09:30:00+08:00"
 

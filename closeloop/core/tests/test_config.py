@@ -11,8 +11,14 @@ from closeloop.core.config import env_bool, validate_production_secret
 
 
 @pytest.mark.parametrize(
-    "secret", ["", "changeme", "django-insecure-abcdefghijklmnopqrstuvwxyz0123456789", "a" * 60,
-               "short-but-random-Xy7"],
+    "secret",
+    [
+        "",
+        "changeme",
+        "django-insecure-abcdefghijklmnopqrstuvwxyz0123456789",
+        "a" * 60,
+        "short-but-random-Xy7",
+    ],
 )
 def test_production_refuses_insecure_secrets(secret):
     with pytest.raises(ImproperlyConfigured, match="CLOSELOOP_SECRET_KEY"):
@@ -40,8 +46,12 @@ def test_closeloop_refuses_to_start_in_production_with_insecure_secret(tmp_path)
         "DJANGO_SETTINGS_MODULE": "closeloop.settings",
     }
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "closeloop", "check"], env=env, capture_output=True, text=True,
-        timeout=60, check=False,
+        [sys.executable, "-m", "closeloop", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     assert "CLOSELOOP_SECRET_KEY is missing or insecure" in result.stderr
@@ -57,8 +67,12 @@ def test_sqlite_file_database_is_wal(tmp_path):
         "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
     )
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "closeloop", "shell", "-c", code], env=env,
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "closeloop", "shell", "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "wal"

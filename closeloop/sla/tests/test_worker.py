@@ -26,7 +26,7 @@ def _sla_events(ticket):
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_once_fires_warning_then_breach_and_escalates():
     team = TeamFactory()
     lead = AgentFactory()
@@ -59,7 +59,7 @@ def test_worker_once_fires_warning_then_breach_and_escalates():
     assert escalation.reason.startswith("SLA breached: first_response")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_once_autocloses_after_confirmation_window():
     agent = AgentFactory()
     with clock.frozen_at(T0):

@@ -1,0 +1,15 @@
+"""Closeloop's benchmarks: each module has ``run(**options) -> dict``; ``closeloop bench NAME``.
+
+Every benchmark builds its own throw-away data directory (and PostgreSQL database when given
+``--database-url``), so it never reads or writes the data of the installation it runs from.
+"""
+
+from __future__ import annotations
+
+# Name on the command line -> module. The module docstring's first line is its summary.
+BENCHMARKS: dict[str, str] = {
+    "create": "bench.create",
+    "api": "bench.api",
+    "inbox": "bench.inbox",
+    "due": "bench.due",
+}
