@@ -30,6 +30,7 @@ class Customer(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="dedicated_customers",
+        db_index=False,  # partial index in Meta: few customers have one
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField()
@@ -38,7 +39,14 @@ class Customer(models.Model):
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        indexes = [models.Index(fields=["segment"], name="customer_segment")]
+        indexes = [
+            models.Index(fields=["segment"], name="customer_segment"),
+            models.Index(
+                fields=["dedicated_agent"],
+                name="customer_dedicated_agent",
+                condition=models.Q(dedicated_agent__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name or f"Customer {self.pk}"

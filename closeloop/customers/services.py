@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.utils.translation import gettext as _
 
 from closeloop.core import clock
-from closeloop.core.errors import InvalidInput
+from closeloop.core.errors import ConcurrentChange, InvalidInput
 from closeloop.core.models import Organization
+from closeloop.core.sql import aware, insert, insert_ignoring_conflicts, select, table
 from closeloop.customers.identities import normalize_identity
 from closeloop.customers.models import Customer, Identity, IdentityKind, Segment
 
@@ -52,48 +54,88 @@ def customer_identify(
     }
     if not handles:
         raise InvalidInput(
-            "A customer needs at least one of email, phone, wechat_openid, app_user_id.",
+            _("A customer needs at least one of email, phone, wechat_openid, app_user_id."),
             details={"field": "customer"},
         )
     for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                return _identify_once(handles, name=name.strip())
-        except IntegrityError:
-            # Another request attached the same handle between our read and our insert;
-            # reading again finds their row.
-            continue
-    return _identify_once(handles, name=name.strip())
+        customer = _identify_once(handles, name=name.strip())
+        if customer is not None:
+            return customer
+    raise ConcurrentChange(
+        _("Another request is registering the same customer; try again."),
+        details={"field": "customer"},
+    )
 
 
-def _identify_once(handles: dict[str, str], *, name: str) -> Customer:
-    known = {
-        identity.kind: identity
-        for identity in Identity.objects.select_related("customer").filter(_handles_query(handles))
-    }
-    owner = next((known[kind].customer for kind in IDENTITY_PRECEDENCE if kind in known), None)
+_CUSTOMER_COLUMNS = (
+    "id",
+    "name",
+    "segment",
+    "language",
+    "dedicated_agent_id",
+    "notes",
+    "created_at",
+    "updated_at",
+)
+_lookup_sql: dict[int, str] = {}
+
+
+def _lookup(handles: dict[str, str]) -> dict[str, Customer]:
+    """Which customer owns each known handle (one hand-compiled read: a hot path)."""
+    sql = _lookup_sql.get(len(handles))
+    if sql is None:
+        columns = ", ".join(f"c.{column}" for column in _CUSTOMER_COLUMNS)
+        matches = " OR ".join(["(i.kind = %s AND i.value = %s)"] * len(handles))
+        sql = (
+            f"SELECT i.kind, {columns} FROM {table(Identity)} i "  # noqa: S608
+            f"JOIN {table(Customer)} c ON c.id = i.customer_id WHERE {matches}"
+        )
+        _lookup_sql[len(handles)] = sql
+    params = [part for kind, value in handles.items() for part in (kind, value)]
+    owners: dict[int, Customer] = {}
+    known: dict[str, Customer] = {}
+    for kind, *values in select(sql, params):
+        values[-2:] = [aware(values[-2]), aware(values[-1])]
+        customer = owners.get(values[0])
+        if customer is None:
+            customer = owners[values[0]] = Customer.from_db(
+                DEFAULT_DB_ALIAS, _CUSTOMER_COLUMNS, values
+            )
+        known[kind] = customer
+    return known
+
+
+def _identify_once(handles: dict[str, str], *, name: str) -> Customer | None:
+    """One attempt; None when a concurrent request took one of our handles first."""
+    known = _lookup(handles)
+    owner = next((known[kind] for kind in IDENTITY_PRECEDENCE if kind in known), None)
     now = clock.now()
+    is_new = owner is None
     if owner is None:
-        owner = Customer.objects.create(name=name, segment=Segment.STANDARD, created_at=now)
+        owner = Customer(name=name, segment=Segment.STANDARD, created_at=now)
+        insert([owner])
     elif name and not owner.name:
         owner.name = name
         owner.save(update_fields=["name", "updated_at"])
     missing = [kind for kind in handles if kind not in known]
-    if missing:
-        Identity.objects.bulk_create(
+    if not missing:
+        return owner
+    # ON CONFLICT DO NOTHING instead of a savepoint: a handle another request registered
+    # meanwhile is skipped without failing the caller's transaction.
+    attached = insert_ignoring_conflicts(
+        [
             Identity(customer=owner, kind=kind, value=handles[kind], created_at=now)
             for kind in missing
-        )
+        ]
+    )
+    if attached == len(missing):
+        return owner
+    if is_new:
+        # We lost the race for this person: undo our half of the record and read theirs.
+        Identity.objects.filter(customer=owner).delete()
+        owner.delete()
+        return None
     return owner
-
-
-def _handles_query(handles: dict[str, str]):  # type: ignore[no-untyped-def]
-    from django.db.models import Q
-
-    query = Q()
-    for kind, value in handles.items():
-        query |= Q(kind=kind, value=value)
-    return query
 
 
 @transaction.atomic

@@ -138,7 +138,10 @@ class Metric(models.TextChoices):
 class TicketClock(models.Model):
     """One SLA clock of one ticket, as last derived from the ticket's events."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="clocks")
+    # Indexed by the unique (ticket, metric) constraint.
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="clocks", db_index=False
+    )
     metric = models.CharField(max_length=20, choices=Metric.choices)
     policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="clocks")
     # Next-response clocks run once per customer message; each run is a new cycle.

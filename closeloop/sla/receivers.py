@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from closeloop.tickets.models import Ticket
-from closeloop.tickets.signals import ticket_changed
+from closeloop.tickets.signals import ticket_changed, ticket_opening
 
 
 def on_ticket_changed(*, ticket: Ticket, events: list[Any], **_kwargs: Any) -> None:
@@ -17,6 +17,14 @@ def on_ticket_changed(*, ticket: Ticket, events: list[Any], **_kwargs: Any) -> N
     sla_recompute(ticket=ticket, new_events=events)
 
 
+def on_ticket_opening(*, ticket: Ticket, **_kwargs: Any) -> None:
+    """Set the new ticket's SLA summary before it is inserted."""
+    from closeloop.sla.services import sla_prepare_new
+
+    sla_prepare_new(ticket=ticket)
+
+
 def connect() -> None:
     """Connect the receivers (called once from SlaConfig.ready)."""
+    ticket_opening.connect(on_ticket_opening, sender=Ticket, dispatch_uid="sla-prepare")
     ticket_changed.connect(on_ticket_changed, sender=Ticket, dispatch_uid="sla-recompute")

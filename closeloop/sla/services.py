@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
 
-from closeloop.core import clock
+from closeloop.core import clock, sql
 from closeloop.core.errors import CloseloopError
 from closeloop.sla.clocks import ClockState, Fact, FactKind, derive_clocks
 from closeloop.sla.models import TicketClock
@@ -71,39 +72,143 @@ def policy_for_ticket(ticket: Ticket) -> LoadedPolicy | None:
     )
 
 
+CLOCK_EVENT_TYPES = (EventType.CREATED, EventType.MESSAGE_ADDED, EventType.STATUS_CHANGED)
+_CLOCK_COLUMNS = (
+    "id",
+    "metric",
+    "policy_id",
+    "cycle",
+    "started_at",
+    "due_at",
+    "warn_at",
+    "stopped_at",
+    "paused_since",
+    "paused_minutes",
+    "warned_at",
+    "breached_at",
+)
+_TIME_COLUMNS = frozenset(
+    {"started_at", "due_at", "warn_at", "stopped_at", "paused_since", "warned_at", "breached_at"}
+)
+
+
+def _clock_events(ticket_id: int) -> list[TicketEvent]:
+    """The ticket's events that can move a clock, oldest first (a hot-path read)."""
+    rows = sql.select(
+        f"SELECT type, created_at, before, after FROM {sql.table(TicketEvent)} "  # noqa: S608
+        "WHERE ticket_id = %s AND type IN (%s, %s, %s) ORDER BY created_at, id",
+        [ticket_id, *CLOCK_EVENT_TYPES],
+    )
+    return [
+        TicketEvent(
+            type=event_type,
+            created_at=sql.aware(created_at),
+            before=sql.json_value(before),
+            after=sql.json_value(after),
+        )
+        for event_type, created_at, before, after in rows
+    ]
+
+
+def _stored_clocks(ticket_id: int) -> dict[str, TicketClock]:
+    """The ticket's clock rows by metric (a hot-path read)."""
+    columns = ", ".join(_CLOCK_COLUMNS)
+    rows = sql.select(
+        f"SELECT {columns} FROM {sql.table(TicketClock)} WHERE ticket_id = %s",  # noqa: S608
+        [ticket_id],
+    )
+    clocks = {}
+    for row in rows:
+        values = {
+            name: sql.aware(value) if name in _TIME_COLUMNS else value
+            for name, value in zip(_CLOCK_COLUMNS, row, strict=True)
+        }
+        clock_row = TicketClock(ticket_id=ticket_id, **values)
+        clock_row._state.adding = False
+        clocks[clock_row.metric] = clock_row
+    return clocks
+
+
+_PREPARED = "_sla_prepared"
+
+
+def sla_prepare_new(*, ticket: Ticket) -> None:
+    """Derive a ticket's clocks before its row exists and put the inbox summary on it.
+
+    A new ticket has one clock-moving fact, its opening; the clock rows themselves are
+    written by ``sla_recompute`` once the ticket has its key.
+    """
+    loaded = policy_for_ticket(ticket)
+    states = (
+        derive_clocks(
+            [Fact(at=ticket.created_at, kind=FactKind.OPENED)],
+            loaded.targets,
+            calendar=loaded.calendar,
+            working_day_calendar=loaded.working_day_calendar,
+        )
+        if loaded
+        else {}
+    )
+    summary = _summary(loaded.policy.name if loaded else "", states)
+    for name, value in summary.items():
+        setattr(ticket, name, value)
+    setattr(ticket, _PREPARED, (loaded, states))
+
+
 def sla_recompute(
     *, ticket: Ticket, new_events: Sequence[TicketEvent] | None = None
 ) -> dict[str, ClockState]:
     """Re-derive the ticket's clocks from its events, store them and the inbox summary."""
     is_new_ticket = bool(new_events) and new_events[0].type == EventType.CREATED  # type: ignore[index]
+    prepared = ticket.__dict__.pop(_PREPARED, None) if is_new_ticket else None
+    if prepared is not None:
+        loaded_new, states = prepared
+        if loaded_new is not None:
+            sql.insert([_new_clock(ticket, loaded_new, state) for state in states.values()])
+        return states  # type: ignore[no-any-return]
     loaded = policy_for_ticket(ticket)
     if loaded is None:
         TicketClock.objects.filter(ticket=ticket).delete()
         _store_summary(ticket, policy_name="", states={})
         return {}
-    events = new_events if is_new_ticket else TicketEvent.objects.filter(ticket=ticket)
+    events = new_events if is_new_ticket else _clock_events(ticket.pk)
     states = derive_clocks(
-        facts_from_events(events),  # type: ignore[arg-type]
+        facts_from_events(events or ()),
         loaded.targets,
         calendar=loaded.calendar,
         working_day_calendar=loaded.working_day_calendar,
     )
-    existing = (
-        {} if is_new_ticket else {c.metric: c for c in TicketClock.objects.filter(ticket=ticket)}
-    )
+    existing = {} if is_new_ticket else _stored_clocks(ticket.pk)
     to_create = []
     for metric, state in states.items():
         row = existing.pop(metric, None)
         if row is None:
             to_create.append(_new_clock(ticket, loaded, state))
-            continue
-        _update_clock(row, loaded, state)
-    if to_create:
-        TicketClock.objects.bulk_create(to_create)
+        elif row.stopped_at is not None and row.stopped_at == state.stopped_at:
+            # A clock that already stopped keeps the target it was judged against, even if
+            # the ticket now matches another policy (as in Zendesk: new targets apply to
+            # running clocks only).
+            states[metric] = _state_of(row)
+        else:
+            _update_clock(row, loaded, state)
+    sql.insert(to_create)
     if existing:
         TicketClock.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
     _store_summary(ticket, policy_name=loaded.policy.name, states=states)
     return states
+
+
+def _state_of(row: TicketClock) -> ClockState:
+    return ClockState(
+        metric=row.metric,
+        cycle=row.cycle,
+        started_at=row.started_at,
+        due_at=row.due_at,
+        warn_at=row.warn_at,
+        stopped_at=row.stopped_at,
+        paused_since=row.paused_since,
+        paused_minutes=row.paused_minutes,
+    )
 
 
 def _new_clock(ticket: Ticket, loaded: LoadedPolicy, state: ClockState) -> TicketClock:
@@ -123,7 +228,7 @@ def _new_clock(ticket: Ticket, loaded: LoadedPolicy, state: ClockState) -> Ticke
 
 def _update_clock(row: TicketClock, loaded: LoadedPolicy, state: ClockState) -> None:
     fields = {
-        "policy": loaded.policy,
+        "policy_id": loaded.policy.pk,
         "cycle": state.cycle,
         "started_at": state.started_at,
         "due_at": state.due_at,
@@ -141,21 +246,29 @@ def _update_clock(row: TicketClock, loaded: LoadedPolicy, state: ClockState) -> 
         fields["warned_at"] = None
     changed = {name: value for name, value in fields.items() if getattr(row, name) != value}
     if changed:
-        TicketClock.objects.filter(pk=row.pk).update(**changed)
+        sql.update(TicketClock, row.pk, {_field_name(name): v for name, v in changed.items()})
         for name, value in changed.items():
             setattr(row, name, value)
 
 
-def _store_summary(ticket: Ticket, *, policy_name: str, states: dict[str, ClockState]) -> None:
+def _field_name(attribute: str) -> str:
+    return "policy" if attribute == "policy_id" else attribute
+
+
+def _summary(policy_name: str, states: dict[str, ClockState]) -> dict[str, Any]:
     running = [s for s in states.values() if s.stopped_at is None and s.paused_since is None]
-    summary = {
+    return {
         "sla_policy_name": policy_name,
         "sla_due_at": min((s.due_at for s in running), default=None),
         "sla_warning_at": min((s.warn_at for s in running), default=None),
     }
+
+
+def _store_summary(ticket: Ticket, *, policy_name: str, states: dict[str, ClockState]) -> None:
+    summary = _summary(policy_name, states)
     changed = {name: value for name, value in summary.items() if getattr(ticket, name) != value}
     if changed:
-        Ticket.objects.filter(pk=ticket.pk).update(**changed)
+        sql.update(Ticket, ticket.pk, changed)
         for name, value in changed.items():
             setattr(ticket, name, value)
 

@@ -86,11 +86,18 @@ class Ticket(models.Model):
     touchpoint = models.CharField(
         _("touchpoint"), max_length=20, choices=Touchpoint.choices, default=Touchpoint.AFTER_SALE
     )
+    # Foreign keys led by a composite index below carry no index of their own (one fewer
+    # B-tree to write per ticket).
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="tickets"
+        "customers.Customer", on_delete=models.PROTECT, related_name="tickets", db_index=False
     )
     team = models.ForeignKey(
-        "people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+        "people.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         "people.Agent",
@@ -98,6 +105,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_tickets",
+        db_index=False,
     )
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
     escalated_to = models.ForeignKey(
@@ -106,16 +114,20 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="escalated_tickets",
+        db_index=False,  # a partial index below: most tickets are never escalated
     )
     # A later contact about a closed matter opens a new ticket that points at the old one.
     related_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+        db_index=False,  # a partial index below
     )
     # The ticket's reference in the file it was imported from (``closeloop import``): a second
     # import of the same line finds it and changes nothing.
-    import_ref = models.CharField(
-        _("import reference"), max_length=200, null=True, blank=True, unique=True
-    )
+    import_ref = models.CharField(_("import reference"), max_length=200, null=True, blank=True)
 
     # Lifecycle milestones (each also recorded as a TicketEvent).
     created_at = models.DateTimeField(_("created at"))
@@ -152,8 +164,24 @@ class Ticket(models.Model):
             models.Index(fields=["customer", "created_at"], name="ticket_customer_created"),
             models.Index(fields=["created_at"], name="ticket_created"),
             models.Index(fields=["status", "resolved_at"], name="ticket_status_resolved"),
+            # Partial: rows where the column is NULL (nearly all) cost no index write.
+            models.Index(
+                fields=["escalated_to"],
+                name="ticket_escalated_to",
+                condition=models.Q(escalated_to__isnull=False),
+            ),
+            models.Index(
+                fields=["related_to"],
+                name="ticket_related_to",
+                condition=models.Q(related_to__isnull=False),
+            ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["import_ref"],
+                name="ticket_unique_import_ref",
+                condition=models.Q(import_ref__isnull=False),
+            ),
             models.CheckConstraint(
                 condition=models.Q(escalation_level__lte=3), name="ticket_escalation_level_0_3"
             ),
@@ -175,10 +203,17 @@ class Ticket(models.Model):
 class Message(models.Model):
     """One message on a ticket: a customer's words, a reply, a bot answer or an internal note."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     author_kind = models.CharField(max_length=10, choices=AuthorKind.choices)
     author_agent = models.ForeignKey(
-        "people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+        "people.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        db_index=False,  # partial index in Meta: customer messages have no agent
     )
     body = models.TextField(_("body"))
     is_public = models.BooleanField(_("public"), default=True)
@@ -191,7 +226,14 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="message_ticket_created"),
+            models.Index(
+                fields=["author_agent", "created_at"],
+                name="message_agent_created",
+                condition=models.Q(author_agent__isnull=False),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_id"],
@@ -224,11 +266,18 @@ class EventType(models.TextChoices):
 class TicketEvent(models.Model):
     """An append-only record of one change to a ticket: who, what, before, after, why, when."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     type = models.CharField(max_length=20, choices=EventType.choices)
     actor_kind = models.CharField(max_length=10, choices=AuthorKind.choices)
     actor_agent = models.ForeignKey(
-        "people.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "people.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # partial index in Meta: most events are the customer's or the system's
     )
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
@@ -242,6 +291,11 @@ class TicketEvent(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
             models.Index(fields=["type", "created_at"], name="event_type_created"),
+            models.Index(
+                fields=["actor_agent", "created_at"],
+                name="event_agent_created",
+                condition=models.Q(actor_agent__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,10 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
-from closeloop.core import clock
+from closeloop.core import clock, sql
 from closeloop.core.errors import CloseloopError, ConcurrentChange, InvalidInput, InvalidTransition
 from closeloop.core.models import Organization
 from closeloop.customers.models import Customer
@@ -31,7 +30,7 @@ from closeloop.tickets.models import (
     TicketEvent,
     Touchpoint,
 )
-from closeloop.tickets.signals import ticket_changed, ticket_committed
+from closeloop.tickets.signals import ticket_changed, ticket_committed, ticket_opening
 
 MAX_ESCALATION_LEVEL = 3
 MAX_SUBJECT_LENGTH = 300
@@ -113,7 +112,7 @@ class _Change:
     def finish(self) -> None:
         if not self.events:
             return
-        TicketEvent.objects.bulk_create(self.events)
+        sql.insert(self.events)
         ticket_changed.send(sender=Ticket, ticket=self.ticket, events=self.events)
         ticket_id = self.ticket.pk
         event_types = [event.type for event in self.events]
@@ -130,7 +129,7 @@ def _transition(change: _Change, target: Status, *, reason: str = "", **fields: 
     current = ticket.status
     check_transition(current, target)
     updates = {"status": target, "updated_at": change.at, **fields}
-    rows = Ticket.objects.filter(pk=ticket.pk, status=current).update(**updates)
+    rows = sql.update(Ticket, ticket.pk, updates, expect={"status": current})
     if rows != 1:
         raise ConcurrentChange(
             _("Ticket %(number)s was changed by someone else; reload and try again.")
@@ -150,10 +149,9 @@ def _transition(change: _Change, target: Status, *, reason: str = "", **fields: 
 def _save_fields(change: _Change, **fields: Any) -> None:
     """Write plain (non-status) fields of the ticket and keep the instance in step."""
     fields["updated_at"] = change.at
-    Ticket.objects.filter(pk=change.ticket.pk).update(**fields)
+    sql.update(Ticket, change.ticket.pk, fields)
     for name, value in fields.items():
-        if not hasattr(value, "resolve_expression"):
-            setattr(change.ticket, name, value)
+        setattr(change.ticket, name, value)
 
 
 def _clean_text(value: str, *, field: str, max_length: int) -> str:
@@ -171,8 +169,15 @@ def _clean_text(value: str, *, field: str, max_length: int) -> str:
     return text
 
 
+_ALLOWED_VALUES: dict[type, frozenset[str]] = {}
+
+
 def _choice(value: str, choices: type, *, field: str) -> str:
-    if value not in choices.values:  # type: ignore[attr-defined]
+    allowed = _ALLOWED_VALUES.get(choices)
+    if allowed is None:
+        # TextChoices.values builds a new list on every read; this runs on every intake.
+        allowed = _ALLOWED_VALUES[choices] = frozenset(choices.values)  # type: ignore[attr-defined]
+    if value not in allowed:
         raise InvalidInput(
             _("%(value)s is not a valid %(field)s.") % {"value": value, "field": field},
             details={"field": field, "allowed": list(choices.values)},  # type: ignore[attr-defined]
@@ -220,7 +225,6 @@ def _existing_message(channel: str, external_id: str | None) -> Message | None:
     )
 
 
-@transaction.atomic
 def ticket_create(
     *,
     customer: Customer,
@@ -250,48 +254,55 @@ def ticket_create(
     if existing is not None:
         return existing.ticket
 
-    now = clock.now()
-    ticket = Ticket.objects.create(
-        number=_next_ticket_number(),
-        subject=subject,
-        kind=kind,
-        priority=priority,
-        channel=channel,
-        touchpoint=touchpoint,
-        customer=customer,
-        team=team,
-        related_to=related_to,
-        created_at=now,
-        updated_at=now,
-        last_customer_message_at=now,
-    )
-    message = Message.objects.create(
-        ticket=ticket,
-        author_kind=AuthorKind.CUSTOMER,
-        body=body,
-        is_public=True,
-        channel=channel,
-        external_id=external_id or None,
-        created_at=now,
-    )
-    change = _Change(ticket, actor)
-    change.at = now
-    change.record(
-        EventType.CREATED,
-        after={
-            "subject": subject,
-            "kind": kind,
-            "priority": priority,
-            "channel": channel,
-            "touchpoint": touchpoint,
-            "customer_id": customer.pk,
-            "team_id": team.pk if team else None,
-            "related_to_id": related_to.pk if related_to else None,
-        },
-    )
-    change.record(EventType.MESSAGE_ADDED, after=_message_facts(message))
-    change.finish()
-    return ticket
+    # Everything above only reads, so the writes can join the caller's transaction without a
+    # savepoint of their own (two statements fewer on every intake); an error below fails the
+    # whole surrounding transaction, as it should.
+    with transaction.atomic(savepoint=False):
+        now = clock.now()
+        ticket = Ticket(
+            number=_next_ticket_number(),
+            subject=subject,
+            kind=kind,
+            priority=priority,
+            channel=channel,
+            touchpoint=touchpoint,
+            customer=customer,
+            team=team,
+            related_to=related_to,
+            created_at=now,
+            updated_at=now,
+            last_customer_message_at=now,
+        )
+        ticket_opening.send(sender=Ticket, ticket=ticket)
+        sql.insert([ticket])
+        message = Message(
+            ticket=ticket,
+            author_kind=AuthorKind.CUSTOMER,
+            body=body,
+            is_public=True,
+            channel=channel,
+            external_id=external_id or None,
+            created_at=now,
+        )
+        sql.insert([message])
+        change = _Change(ticket, actor)
+        change.at = now
+        change.record(
+            EventType.CREATED,
+            after={
+                "subject": subject,
+                "kind": kind,
+                "priority": priority,
+                "channel": channel,
+                "touchpoint": touchpoint,
+                "customer_id": customer.pk,
+                "team_id": team.pk if team else None,
+                "related_to_id": related_to.pk if related_to else None,
+            },
+        )
+        change.record(EventType.MESSAGE_ADDED, after=_message_facts(message))
+        change.finish()
+        return ticket
 
 
 def _message_facts(message: Message) -> dict[str, Any]:
@@ -340,7 +351,7 @@ def message_add(
 
     try:
         with transaction.atomic():
-            message = Message.objects.create(
+            message = Message(
                 ticket=ticket,
                 author_kind=actor.kind,
                 author_agent=actor.agent,
@@ -350,6 +361,7 @@ def message_add(
                 external_id=external_id or None,
                 created_at=change.at,
             )
+            sql.insert([message])
     except IntegrityError:
         # The same channel message arrived twice at once; the other request stored it.
         duplicate = _existing_message(channel, external_id)
@@ -362,19 +374,20 @@ def message_add(
     elif actor.kind == AuthorKind.AGENT and is_public:
         fields: dict[str, Any] = {
             "last_agent_reply_at": change.at,
-            "public_agent_reply_count": F("public_agent_reply_count") + 1,
+            "public_agent_reply_count": ticket.public_agent_reply_count + 1,
         }
         if ticket.first_responded_at is None:
             fields["first_responded_at"] = change.at
         _save_fields(change, **fields)
-        ticket.public_agent_reply_count += 1
     change.finish()
     return message
 
 
 def _lock(ticket: Ticket) -> Ticket:
     """Re-read the ticket under a row lock (PostgreSQL; SQLite serialises writers anyway)."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    return (
+        Ticket.objects.select_for_update(of=("self",)).select_related("customer").get(pk=ticket.pk)
+    )
 
 
 def _before_customer_message(change: _Change) -> None:

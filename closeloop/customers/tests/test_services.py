@@ -46,3 +46,23 @@ def test_invalid_phone_creates_nothing():
     with pytest.raises(InvalidInput):
         customer_identify(email="ok@example.com", phone="123")
     assert Customer.objects.count() == 0
+
+
+def test_losing_the_race_for_a_new_handle_returns_the_winner(monkeypatch):
+    """Another request registers the same email between our lookup and our insert."""
+    from closeloop.customers import services
+
+    winner = customer_identify(email="race@example.com")
+    real_lookup = services._lookup
+    calls = []
+
+    def stale_lookup(handles):
+        calls.append(1)
+        return {} if len(calls) == 1 else real_lookup(handles)
+
+    monkeypatch.setattr(services, "_lookup", stale_lookup)
+    found = customer_identify(email="race@example.com")
+    assert found.pk == winner.pk
+    assert Customer.objects.count() == 1
+    assert Identity.objects.count() == 1
+    assert len(calls) == 2
