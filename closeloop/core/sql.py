@@ -260,6 +260,47 @@ def select(sql: str, params: Iterable[Any]) -> list[tuple[Any, ...]]:
     return rows
 
 
+_get_sql: dict[tuple[Any, ...], tuple[str, list[Callable[[Any], Any]], list[str]]] = {}
+
+
+def get(model: type[ModelT], primary_key: Any, *, for_update: bool = False) -> ModelT:
+    """Load one row by key as a model instance (``SELECT … FOR UPDATE`` where supported).
+
+    Raises the model's DoesNotExist, like ``Model.objects.get``.
+    """
+    connection = _connection()
+    key = (model, for_update, connection.vendor)
+    compiled = _get_sql.get(key)
+    if compiled is None:
+        meta = model._meta
+        fields = list(meta.concrete_fields)
+        columns = ", ".join(_quote(field.column) for field in fields)
+        lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
+        statement = (
+            f"SELECT {columns} FROM {_quote(meta.db_table)} "  # noqa: S608 - names from models
+            f"WHERE {_quote(meta.pk.column)} = %s{lock}"
+        )
+        compiled = (statement, [_reader(field) for field in fields], [f.attname for f in fields])
+        _get_sql[key] = compiled
+    statement, readers, attnames = compiled
+    rows, _count = _run(connection, statement, [primary_key], fetch=True)
+    if not rows:
+        raise model.DoesNotExist(f"{model.__name__} {primary_key} does not exist")  # type: ignore[attr-defined]
+    values = [read(value) for read, value in zip(readers, rows[0], strict=True)]
+    return model.from_db(connection.alias, attnames, values)
+
+
+def _reader(field: Any) -> Callable[[Any], Any]:
+    """How a value read with ``_run`` becomes the field's Python value."""
+    if isinstance(field, models.DateTimeField):
+        return aware
+    if isinstance(field, models.JSONField):
+        return json_value
+    if isinstance(field, models.BooleanField):
+        return lambda value: None if value is None else bool(value)
+    return _identity
+
+
 def table(model: type[models.Model]) -> str:
     """The quoted table name of a model, for hand-written hot-path reads."""
     return _quote(model._meta.db_table)

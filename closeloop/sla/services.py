@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import F, Q
 
 from closeloop.core import clock, sql
@@ -31,33 +31,33 @@ def facts_from_events(events: Iterable[TicketEvent]) -> list[Fact]:
     """Translate ticket events into the facts clocks are derived from."""
     facts: list[Fact] = []
     for event in events:
-        kind = _fact_kind(event)
+        kind = _fact_kind(event.type, event.before, event.after)
         if kind is not None:
             facts.append(Fact(at=event.created_at, kind=kind))
     return facts
 
 
-def _fact_kind(event: TicketEvent) -> FactKind | None:
-    if event.type == EventType.CREATED:
+def _fact_kind(event_type: str, before: dict[str, Any], after: dict[str, Any]) -> FactKind | None:
+    if event_type == EventType.CREATED:
         return FactKind.OPENED
-    if event.type == EventType.MESSAGE_ADDED:
-        author = event.after.get("author_kind")
+    if event_type == EventType.MESSAGE_ADDED:
+        author = after.get("author_kind")
         if author == AuthorKind.CUSTOMER:
             return FactKind.CUSTOMER_MESSAGE
-        if author == AuthorKind.AGENT and event.after.get("is_public"):
+        if author == AuthorKind.AGENT and after.get("is_public"):
             return FactKind.AGENT_REPLY
         return None
-    if event.type == EventType.STATUS_CHANGED:
-        before, after = event.before.get("status"), event.after.get("status")
-        if after == Status.PENDING_CUSTOMER:
+    if event_type == EventType.STATUS_CHANGED:
+        old, new = before.get("status"), after.get("status")
+        if new == Status.PENDING_CUSTOMER:
             return FactKind.PAUSED
-        if after == Status.RESOLVED:
+        if new == Status.RESOLVED:
             return FactKind.RESOLVED
-        if after == Status.CLOSED:
+        if new == Status.CLOSED:
             return FactKind.CLOSED
-        if after == Status.IN_PROGRESS and before in (Status.RESOLVED, Status.CLOSED):
+        if new == Status.IN_PROGRESS and old in (Status.RESOLVED, Status.CLOSED):
             return FactKind.REOPENED
-        if after == Status.IN_PROGRESS and before == Status.PENDING_CUSTOMER:
+        if new == Status.IN_PROGRESS and old == Status.PENDING_CUSTOMER:
             return FactKind.RESUMED
     return None
 
@@ -75,6 +75,7 @@ def policy_for_ticket(ticket: Ticket) -> LoadedPolicy | None:
 CLOCK_EVENT_TYPES = (EventType.CREATED, EventType.MESSAGE_ADDED, EventType.STATUS_CHANGED)
 _CLOCK_COLUMNS = (
     "id",
+    "ticket_id",
     "metric",
     "policy_id",
     "cycle",
@@ -92,22 +93,19 @@ _TIME_COLUMNS = frozenset(
 )
 
 
-def _clock_events(ticket_id: int) -> list[TicketEvent]:
-    """The ticket's events that can move a clock, oldest first (a hot-path read)."""
+def _stored_facts(ticket_id: int) -> list[Fact]:
+    """The clock facts of a ticket's stored events, oldest first (a hot-path read)."""
     rows = sql.select(
         f"SELECT type, created_at, before, after FROM {sql.table(TicketEvent)} "  # noqa: S608
         "WHERE ticket_id = %s AND type IN (%s, %s, %s) ORDER BY created_at, id",
         [ticket_id, *CLOCK_EVENT_TYPES],
     )
-    return [
-        TicketEvent(
-            type=event_type,
-            created_at=sql.aware(created_at),
-            before=sql.json_value(before),
-            after=sql.json_value(after),
-        )
-        for event_type, created_at, before, after in rows
-    ]
+    facts = []
+    for event_type, created_at, before, after in rows:
+        kind = _fact_kind(event_type, sql.json_value(before), sql.json_value(after))
+        if kind is not None:
+            facts.append(Fact(at=sql.aware(created_at), kind=kind))
+    return facts
 
 
 def _stored_clocks(ticket_id: int) -> dict[str, TicketClock]:
@@ -119,12 +117,11 @@ def _stored_clocks(ticket_id: int) -> dict[str, TicketClock]:
     )
     clocks = {}
     for row in rows:
-        values = {
-            name: sql.aware(value) if name in _TIME_COLUMNS else value
+        values = [
+            sql.aware(value) if name in _TIME_COLUMNS else value
             for name, value in zip(_CLOCK_COLUMNS, row, strict=True)
-        }
-        clock_row = TicketClock(ticket_id=ticket_id, **values)
-        clock_row._state.adding = False
+        ]
+        clock_row = TicketClock.from_db(DEFAULT_DB_ALIAS, _CLOCK_COLUMNS, values)
         clocks[clock_row.metric] = clock_row
     return clocks
 
@@ -171,9 +168,9 @@ def sla_recompute(
         TicketClock.objects.filter(ticket=ticket).delete()
         _store_summary(ticket, policy_name="", states={})
         return {}
-    events = new_events if is_new_ticket else _clock_events(ticket.pk)
+    facts = facts_from_events(new_events or ()) if is_new_ticket else _stored_facts(ticket.pk)
     states = derive_clocks(
-        facts_from_events(events or ()),
+        facts,
         loaded.targets,
         calendar=loaded.calendar,
         working_day_calendar=loaded.working_day_calendar,

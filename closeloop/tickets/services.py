@@ -349,18 +349,22 @@ def message_add(
     elif ticket.status == Status.CLOSED:
         raise TicketClosed(_("Ticket %(number)s is closed.") % {"number": ticket.number})
 
+    message = Message(
+        ticket=ticket,
+        author_kind=actor.kind,
+        author_agent=actor.agent,
+        body=body,
+        is_public=is_public,
+        channel=channel,
+        external_id=external_id or None,
+        created_at=change.at,
+    )
     try:
-        with transaction.atomic():
-            message = Message(
-                ticket=ticket,
-                author_kind=actor.kind,
-                author_agent=actor.agent,
-                body=body,
-                is_public=is_public,
-                channel=channel,
-                external_id=external_id or None,
-                created_at=change.at,
-            )
+        if external_id:
+            # Only a channel id can collide; the savepoint keeps a collision recoverable.
+            with transaction.atomic():
+                sql.insert([message])
+        else:
             sql.insert([message])
     except IntegrityError:
         # The same channel message arrived twice at once; the other request stored it.
@@ -385,9 +389,12 @@ def message_add(
 
 def _lock(ticket: Ticket) -> Ticket:
     """Re-read the ticket under a row lock (PostgreSQL; SQLite serialises writers anyway)."""
-    return (
-        Ticket.objects.select_for_update(of=("self",)).select_related("customer").get(pk=ticket.pk)
-    )
+    locked = sql.get(Ticket, ticket.pk, for_update=True)
+    # The SLA policy match needs the customer's segment; reuse the customer already loaded
+    # with the caller's copy instead of reading it again (one statement per change).
+    if ticket.customer_id == locked.customer_id and "customer" in ticket._state.fields_cache:
+        locked.customer = ticket.customer
+    return locked
 
 
 def _before_customer_message(change: _Change) -> None:
