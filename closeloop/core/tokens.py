@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from closeloop.core import clock
+from closeloop.core import clock, sql
 from closeloop.core.models import ApiToken
 
 TOKEN_PREFIX = "cl_"  # noqa: S105 (a prefix, not a secret)
@@ -35,17 +35,26 @@ def api_token_user(clear: str) -> User | None:
     """Return the active user a clear token belongs to, or None."""
     if not clear.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=_digest(clear), revoked_at__isnull=True)
-        .first()
+    # Every API request passes here: compiled reads instead of the ORM (closeloop.core.sql).
+    rows = sql.select(
+        f"SELECT id, user_id, last_used_at FROM {sql.table(ApiToken)} "  # noqa: S608
+        "WHERE digest = %s AND revoked_at IS NULL",
+        [_digest(clear)],
     )
-    if token is None or not token.user.is_active:
+    if not rows:
+        return None
+    token_id, user_id, last_used_at = rows[0]
+    try:
+        user = sql.get(User, user_id)
+    except User.DoesNotExist:
+        return None
+    if not user.is_active:
         return None
     now = clock.now()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    last_used_at = sql.aware(last_used_at)
+    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
+        sql.update(ApiToken, token_id, {"last_used_at": now})
+    return user
 
 
 def api_token_revoke(*, token: ApiToken) -> None:

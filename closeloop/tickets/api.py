@@ -25,6 +25,7 @@ from closeloop.tickets.schemas import (
     TicketListOut,
     TicketListQuery,
     TicketOut,
+    clock_dues,
     ticket_detail_out,
     ticket_out,
 )
@@ -76,7 +77,6 @@ def ticket_create_view(request: HttpRequest, payload: TicketCreateIn) -> Status[
         external_id=payload.external_id,
         actor=_actor(requester) if requester.agent else services.Actor.system(),
     )
-    ticket = Ticket.objects.select_related("customer", "team", "assignee").get(pk=ticket.pk)
     return Status(201, ticket_out(ticket, prefix=Organization.cached().ticket_number_prefix))
 
 
@@ -95,15 +95,20 @@ def ticket_list_view(request: HttpRequest, query: Query[TicketListQuery]) -> Tic
         team_id=query.team,
         sla_state=query.sla_state,
         ordering=query.ordering,
-    ).prefetch_related("clocks")
+    )
     page_size = min(query.page_size, MAX_PAGE_SIZE)
     page = Paginator(tickets, page_size).get_page(query.page)
     if query.page > page.paginator.num_pages and page.paginator.count:
         raise NotFound(_("There is no page %(page)d.") % {"page": query.page})
     prefix = Organization.cached().ticket_number_prefix
     now = clock.now()
-    return TicketListOut(
-        items=[ticket_out(ticket, prefix=prefix, now=now) for ticket in page.object_list],
+    tickets_on_page = list(page.object_list)
+    dues = clock_dues(tickets_on_page)
+    return TicketListOut.model_construct(
+        items=[
+            ticket_out(ticket, prefix=prefix, dues=dues[ticket.pk], now=now)
+            for ticket in tickets_on_page
+        ],
         count=page.paginator.count,
         page=page.number,
         page_size=page_size,
@@ -117,7 +122,7 @@ def ticket_detail_view(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
     ticket = _visible_ticket(requester, ticket_id)
     ticket = (
         Ticket.objects.select_related("customer", "team", "assignee", "escalated_to")
-        .prefetch_related("clocks", "messages", "events")
+        .prefetch_related("messages", "events")
         .get(pk=ticket.pk)
     )
     return ticket_detail_out(ticket, prefix=Organization.cached().ticket_number_prefix)
@@ -182,9 +187,7 @@ def ticket_action_view(request: HttpRequest, ticket_id: int, payload: ActionIn) 
             "close": services.ticket_close,
         }[payload.action]
         ticket = lifecycle(ticket=ticket, actor=actor, reason=reason)
-    ticket = (
-        Ticket.objects.select_related("customer", "team", "assignee", "escalated_to")
-        .prefetch_related("clocks")
-        .get(pk=ticket.pk)
+    ticket = Ticket.objects.select_related("customer", "team", "assignee", "escalated_to").get(
+        pk=ticket.pk
     )
     return ticket_out(ticket, prefix=Organization.cached().ticket_number_prefix)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from closeloop.core import clock
+from closeloop.sla.models import TicketClock
 from closeloop.tickets.models import Ticket
 from closeloop.tickets.selectors import ticket_sla_state
 
@@ -85,24 +86,29 @@ class TicketListQuery(Schema):
         return value
 
 
-class PersonOut(Schema):
+# Output shapes are plain pydantic models (not ninja.Schema, whose ORM-reading validator costs
+# about 0.3 ms per object) built with model_construct from rows we just read: a 50-ticket page
+# is serialised once, not validated twice.
+
+
+class PersonOut(BaseModel):
     id: int
     name: str
 
 
-class TeamOut(Schema):
+class TeamOut(BaseModel):
     id: int
     code: str
     name: str
 
 
-class CustomerRef(Schema):
+class CustomerRef(BaseModel):
     id: int
     name: str
     segment: str
 
 
-class SlaOut(Schema):
+class SlaOut(BaseModel):
     policy: str | None
     state: str
     due_at: datetime | None
@@ -112,7 +118,7 @@ class SlaOut(Schema):
     breached_at: datetime | None
 
 
-class TicketOut(Schema):
+class TicketOut(BaseModel):
     id: int
     number: int
     reference: str
@@ -138,7 +144,9 @@ class TicketOut(Schema):
     reopen_count: int
 
 
-class MessageOut(Schema):
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     author_kind: str
     author_agent_id: int | None
@@ -149,13 +157,15 @@ class MessageOut(Schema):
     created_at: datetime
 
 
-class EventOut(Schema):
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     type: str
     actor_kind: str
     actor_agent_id: int | None
-    before: dict
-    after: dict
+    before: dict[str, Any]
+    after: dict[str, Any]
     reason: str
     created_at: datetime
 
@@ -165,7 +175,7 @@ class TicketDetailOut(TicketOut):
     events: list[EventOut]
 
 
-class TicketListOut(Schema):
+class TicketListOut(BaseModel):
     items: list[TicketOut]
     count: int
     page: int
@@ -173,68 +183,89 @@ class TicketListOut(Schema):
     next_page: int | None
 
 
-def _person(agent: object | None) -> PersonOut | None:
+def _person(agent: Any) -> PersonOut | None:
     if agent is None:
         return None
-    return PersonOut(id=agent.pk, name=str(agent))  # type: ignore[attr-defined]
+    return PersonOut.model_construct(id=agent.pk, name=str(agent))
 
 
-def _sla(ticket: Ticket, now: datetime) -> SlaOut:
-    clocks = {clock_row.metric: clock_row for clock_row in ticket.clocks.all()}
+ClockDue = dict[str, datetime]
 
-    def due(metric: str) -> datetime | None:
-        row = clocks.get(metric)
-        return row.due_at if row else None
 
-    return SlaOut(
+def clock_dues(tickets: list[Ticket]) -> dict[int, ClockDue]:
+    """Each ticket's clock due times by metric, in one query for a whole page."""
+    dues: dict[int, ClockDue] = {ticket.pk: {} for ticket in tickets}
+    rows = TicketClock.objects.filter(ticket_id__in=list(dues)).values_list(
+        "ticket_id", "metric", "due_at"
+    )
+    for ticket_id, metric, due_at in rows:
+        dues[ticket_id][metric] = due_at
+    return dues
+
+
+def _sla(ticket: Ticket, dues: ClockDue, now: datetime) -> SlaOut:
+    return SlaOut.model_construct(
         policy=ticket.sla_policy_name or None,
         state=ticket_sla_state(ticket, now=now),
         due_at=ticket.sla_due_at,
-        first_response_due_at=due("first_response"),
-        next_response_due_at=due("next_response"),
-        resolution_due_at=due("resolution"),
+        first_response_due_at=dues.get("first_response"),
+        next_response_due_at=dues.get("next_response"),
+        resolution_due_at=dues.get("resolution"),
         breached_at=ticket.sla_breached_at,
     )
 
 
-def ticket_out(ticket: Ticket, *, prefix: str, now: datetime | None = None) -> TicketOut:
-    """Serialise a ticket (expects customer, team, assignee loaded and clocks prefetched)."""
+def _ticket_fields(
+    ticket: Ticket, *, prefix: str, dues: ClockDue, now: datetime | None = None
+) -> dict[str, Any]:
     now = now or clock.now()
-    return TicketOut(
-        id=ticket.pk,
-        number=ticket.number,
-        reference=f"{prefix}-{ticket.number}",
-        subject=ticket.subject,
-        status=ticket.status,
-        priority=ticket.priority,
-        kind=ticket.kind,
-        channel=ticket.channel,
-        touchpoint=ticket.touchpoint,
-        customer=CustomerRef(
-            id=ticket.customer.pk, name=ticket.customer.name, segment=ticket.customer.segment
+    customer = ticket.customer
+    team = ticket.team
+    return {
+        "id": ticket.pk,
+        "number": ticket.number,
+        "reference": f"{prefix}-{ticket.number}",
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "kind": ticket.kind,
+        "channel": ticket.channel,
+        "touchpoint": ticket.touchpoint,
+        "customer": CustomerRef.model_construct(
+            id=customer.pk, name=customer.name, segment=customer.segment
         ),
-        team=TeamOut(id=ticket.team.pk, code=ticket.team.code, name=ticket.team.name)
-        if ticket.team
+        "team": TeamOut.model_construct(id=team.pk, code=team.code, name=team.name)
+        if team
         else None,
-        assignee=_person(ticket.assignee),
-        escalation_level=ticket.escalation_level,
-        escalated_to=_person(ticket.escalated_to),
-        sla=_sla(ticket, now),
-        created_at=ticket.created_at,
-        updated_at=ticket.updated_at,
-        assigned_at=ticket.assigned_at,
-        first_responded_at=ticket.first_responded_at,
-        resolved_at=ticket.resolved_at,
-        confirmed_at=ticket.confirmed_at,
-        closed_at=ticket.closed_at,
-        reopen_count=ticket.reopen_count,
-    )
+        "assignee": _person(ticket.assignee),
+        "escalation_level": ticket.escalation_level,
+        "escalated_to": _person(ticket.escalated_to),
+        "sla": _sla(ticket, dues, now),
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "assigned_at": ticket.assigned_at,
+        "first_responded_at": ticket.first_responded_at,
+        "resolved_at": ticket.resolved_at,
+        "confirmed_at": ticket.confirmed_at,
+        "closed_at": ticket.closed_at,
+        "reopen_count": ticket.reopen_count,
+    }
+
+
+def ticket_out(
+    ticket: Ticket, *, prefix: str, dues: ClockDue | None = None, now: datetime | None = None
+) -> TicketOut:
+    """Serialise a ticket (customer, team, assignee, escalated_to loaded with it)."""
+    if dues is None:
+        dues = clock_dues([ticket])[ticket.pk]
+    return TicketOut.model_construct(**_ticket_fields(ticket, prefix=prefix, dues=dues, now=now))
 
 
 def ticket_detail_out(ticket: Ticket, *, prefix: str) -> TicketDetailOut:
     """Serialise a ticket with its whole conversation and history."""
-    return TicketDetailOut(
-        **ticket_out(ticket, prefix=prefix).model_dump(),
-        messages=[MessageOut.from_orm(message) for message in ticket.messages.all()],
-        events=[EventOut.from_orm(event) for event in ticket.events.all()],
+    dues = clock_dues([ticket])[ticket.pk]
+    return TicketDetailOut.model_construct(
+        **_ticket_fields(ticket, prefix=prefix, dues=dues),
+        messages=[MessageOut.model_validate(message) for message in ticket.messages.all()],
+        events=[EventOut.model_validate(event) for event in ticket.events.all()],
     )
