@@ -15,6 +15,14 @@ _organization_cache: dict[str, tuple[float, Organization]] = {}
 _organization_lock = threading.Lock()
 
 
+def initial_phone_region() -> str:
+    """The region a new installation starts with (CLOSELOOP_DEFAULT_PHONE_REGION, else CN)."""
+    from django.conf import settings
+
+    region: str = settings.CLOSELOOP["DEFAULT_PHONE_REGION"]
+    return region.upper()
+
+
 class Organization(models.Model):
     """The one organisation a deployment serves: its name, numbering and lifecycle windows."""
 
@@ -29,7 +37,7 @@ class Organization(models.Model):
     default_phone_region = models.CharField(
         _("default phone region"),
         max_length=2,
-        default="CN",
+        default=initial_phone_region,
         help_text=_("ISO country used to read phone numbers written without a country code."),
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")

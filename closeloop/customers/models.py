@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Segment(models.TextChoices):
@@ -12,7 +13,7 @@ class Segment(models.TextChoices):
     VIP = "vip", _("VIP")
     HIGH_VALUE = "high_value", _("High value")
     STANDARD = "standard", _("Standard")
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("customer segment", "New")
 
 
 class Customer(models.Model):

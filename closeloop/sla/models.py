@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Calendar(models.Model):
@@ -31,7 +32,7 @@ class CalendarException(models.Model):
     """A date that differs from the weekly pattern: closed, or an extra working day."""
 
     class Kind(models.TextChoices):
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("calendar day", "Closed")
         WORKING = "working", _("Extra working day")
 
     calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="exceptions")

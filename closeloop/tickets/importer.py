@@ -647,14 +647,7 @@ def _status_step(
     elif after == Status.RESOLVED:
         step_type = "resolve"
     else:
-        # The event does not say whether the customer confirmed; the actor, the service's
-        # default reason and the ticket's confirmation time do.
-        is_confirmation = (
-            event.actor_kind == AuthorKind.CUSTOMER
-            or event.reason == "customer confirmed"
-            or ticket.confirmed_at == event.created_at
-        )
-        step_type = "confirm" if is_confirmation else "close"
+        step_type = "confirm" if event.after.get("confirmed") else "close"
     return _step(event, step_type, names)
 
 

@@ -138,10 +138,14 @@ def _transition(change: _Change, target: Status, *, reason: str = "", **fields: 
         )
     for name, value in updates.items():
         setattr(ticket, name, value)
+    after: dict[str, Any] = {"status": str(target)}
+    if fields.get("confirmed_at") is not None:
+        # Closing on the customer's word and closing without it are different facts.
+        after["confirmed"] = True
     change.record(
         EventType.STATUS_CHANGED,
         before={"status": str(current)},
-        after={"status": str(target)},
+        after=after,
         reason=reason,
     )
 

@@ -1,8 +1,12 @@
+from django.conf import settings
 from django.db import migrations
 
 
 def forwards(apps, schema_editor):
-    apps.get_model("core", "Organization").objects.get_or_create(id=1)
+    region = settings.CLOSELOOP["DEFAULT_PHONE_REGION"].upper()
+    apps.get_model("core", "Organization").objects.get_or_create(
+        id=1, defaults={"default_phone_region": region}
+    )
 
 
 class Migration(migrations.Migration):

@@ -76,3 +76,29 @@ def test_sqlite_file_database_is_wal(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "wal"
+
+
+def test_phone_region_of_a_new_installation_comes_from_the_environment(tmp_path):
+    env = {
+        **os.environ,
+        "CLOSELOOP_DATA_DIR": str(tmp_path),
+        "CLOSELOOP_MODE": "demo",
+        "CLOSELOOP_DEFAULT_PHONE_REGION": "us",
+    }
+    env.pop("CLOSELOOP_DATABASE_URL", None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    code = (
+        "from closeloop.customers.services import customer_identify; "
+        "print(customer_identify(phone='(415) 555-2671').identities.get().value)"
+    )
+    for args in (["migrate", "-v", "0"], ["shell", "-c", code]):
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "closeloop", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "+14155552671"

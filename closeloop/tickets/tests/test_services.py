@@ -119,6 +119,8 @@ def test_resolve_confirm_closes_with_milestones():
     assert ticket.status == Status.CLOSED
     assert ticket.resolved_at == T0
     assert ticket.confirmed_at == ticket.closed_at == T0 + timedelta(hours=1)
+    last = TicketEvent.objects.filter(ticket=ticket).order_by("id").last()
+    assert (last.after, last.actor_kind) == ({"status": "closed", "confirmed": True}, "customer")
 
 
 def test_invalid_transition_is_refused_and_changes_nothing():
@@ -270,6 +272,9 @@ def test_autoclose_closes_only_after_the_confirmation_window():
     assert ticket.status == Status.CLOSED
     assert ticket.closed_at == T0 + timedelta(hours=72)
     assert ticket.confirmed_at is None
+    assert TicketEvent.objects.filter(ticket=ticket).order_by("id").last().after == {
+        "status": "closed"
+    }
 
 
 def test_ticket_events_are_append_only():
