@@ -13,9 +13,11 @@ from django.db.models import F, Q
 
 from closeloop.core import clock, sql
 from closeloop.core.errors import CloseloopError
+from closeloop.people.models import TeamMembership, TeamRole
 from closeloop.sla.clocks import ClockState, Fact, FactKind, derive_clocks
 from closeloop.sla.models import TicketClock
 from closeloop.sla.policies import LoadedPolicy, policy_for
+from closeloop.sla.signals import sla_breached
 from closeloop.tickets.models import AuthorKind, EventType, Status, Ticket, TicketEvent
 from closeloop.tickets.services import Actor, ticket_escalate, ticket_record_sla
 
@@ -334,19 +336,44 @@ def fire_breaches(candidates: Sequence[TicketClock], now: datetime) -> int:
             if claimed != 1:
                 continue
             ticket = Ticket.objects.select_related("customer").get(pk=clock_row.ticket_id)
+            recipients = _breach_recipients(ticket) if clock_row.policy.notify_on_breach else []
             ticket_record_sla(
                 ticket=ticket,
                 event_type=EventType.SLA_BREACHED,
                 metric=clock_row.metric,
                 due_at=clock_row.due_at,
                 cycle=clock_row.cycle,
+                notify_agent_ids=recipients,
             )
             Ticket.objects.filter(pk=ticket.pk, sla_breached_at__isnull=True).update(
                 sla_breached_at=now
             )
             _escalate_on_breach(ticket, clock_row)
+            if recipients:
+                _announce_breach(ticket.pk, clock_row.metric, recipients)
             fired += 1
     return fired
+
+
+def _breach_recipients(ticket: Ticket) -> list[int]:
+    """Who hears of a breach: the assignee and the leads of the ticket's team."""
+    recipients = [ticket.assignee_id] if ticket.assignee_id else []
+    if ticket.team_id:
+        recipients += TeamMembership.objects.filter(
+            team_id=ticket.team_id, role=TeamRole.LEAD
+        ).values_list("agent_id", flat=True)
+    return sorted(set(recipients))
+
+
+def _announce_breach(ticket_id: int, metric: str, agent_ids: list[int]) -> None:
+    logger.warning(
+        "SLA breach on ticket %s (%s): notifying agents %s", ticket_id, metric, agent_ids
+    )
+    transaction.on_commit(
+        lambda: sla_breached.send(
+            sender=TicketClock, ticket_id=ticket_id, metric=metric, agent_ids=agent_ids
+        )
+    )
 
 
 def _escalate_on_breach(ticket: Ticket, clock_row: TicketClock) -> None:

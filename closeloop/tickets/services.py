@@ -5,6 +5,7 @@ after it). Status changes go through ``_transition`` only: table check plus guar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -724,14 +725,20 @@ def tickets_autoclose_due(*, limit: int = 500) -> int:
 
 @transaction.atomic
 def ticket_record_sla(
-    *, ticket: Ticket, event_type: EventType, metric: str, due_at: datetime, cycle: int = 1
+    *,
+    ticket: Ticket,
+    event_type: EventType,
+    metric: str,
+    due_at: datetime,
+    cycle: int = 1,
+    notify_agent_ids: Sequence[int] = (),
 ) -> None:
     """Append an SLA warning or breach to the ticket's history (the sla sweeper calls this)."""
     if event_type not in (EventType.SLA_WARNING, EventType.SLA_BREACHED):
         raise ValueError(f"not an SLA event: {event_type}")
     change = _Change(ticket, Actor.system())
-    change.record(
-        event_type,
-        after={"metric": metric, "due_at": due_at.isoformat(), "cycle": cycle},
-    )
+    after: dict[str, Any] = {"metric": metric, "due_at": due_at.isoformat(), "cycle": cycle}
+    if notify_agent_ids:
+        after["notify_agent_ids"] = list(notify_agent_ids)
+    change.record(event_type, after=after)
     change.finish()

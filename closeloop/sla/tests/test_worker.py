@@ -10,12 +10,26 @@ from closeloop.people.models import TeamRole
 from closeloop.people.tests.factories import AgentFactory, TeamFactory, member
 from closeloop.sla.models import TicketClock
 from closeloop.sla.services import fire_breaches, fire_warnings, sla_sweep
+from closeloop.sla.signals import sla_breached
 from closeloop.tickets import services
 from closeloop.tickets.models import EventType, Status, TicketEvent
 from closeloop.tickets.services import Actor
 from closeloop.tickets.tests.factories import make_ticket
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def announced():
+    """What ``sla_breached`` announced during the test."""
+    heard = []
+
+    def listen(*, ticket_id, metric, agent_ids, **_kwargs):
+        heard.append((ticket_id, metric, agent_ids))
+
+    sla_breached.connect(listen, weak=False, dispatch_uid="test-breach-listener")
+    yield heard
+    sla_breached.disconnect(dispatch_uid="test-breach-listener")
 
 
 def _sla_events(ticket):
@@ -27,7 +41,7 @@ def _sla_events(ticket):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_worker_once_fires_warning_then_breach_and_escalates():
+def test_worker_once_fires_warning_then_breach_and_escalates(announced):
     team = TeamFactory()
     lead = AgentFactory()
     member(lead, team, role=TeamRole.LEAD)
@@ -56,6 +70,9 @@ def test_worker_once_fires_warning_then_breach_and_escalates():
     assert ticket.escalated_to == lead
     escalation = TicketEvent.objects.get(ticket=ticket, type=EventType.ESCALATED)
     assert escalation.actor_kind == "system"
+    breach = TicketEvent.objects.get(ticket=ticket, type=EventType.SLA_BREACHED)
+    assert breach.after["notify_agent_ids"] == [lead.pk]
+    assert announced == [(ticket.pk, "first_response", [lead.pk])]
     assert escalation.reason.startswith("SLA breached: first_response")
 
 
