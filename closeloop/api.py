@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
@@ -10,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
 from closeloop.core.errors import CloseloopError
@@ -30,6 +32,12 @@ class BearerTokenAuth(HttpBearer):
         return user
 
 
+class Utf8JSONRenderer(JSONRenderer):
+    """JSON with Chinese (and every other script) as characters, not \\u escapes."""
+
+    json_dumps_params: Mapping[str, Any] = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="Closeloop API",
     version="1",
@@ -38,6 +46,7 @@ api = NinjaAPI(
     'Errors are JSON `{"code", "message", "details"?}` with a stable `code`.',
     auth=[BearerTokenAuth(), SessionAuth()],
     urls_namespace="api-v1",
+    renderer=Utf8JSONRenderer(),
 )
 api.add_router("/tickets", tickets_router)
 api.add_router("/customers", customers_router)

@@ -366,9 +366,7 @@ def _breach_recipients(ticket: Ticket) -> list[int]:
 
 
 def _announce_breach(ticket_id: int, metric: str, agent_ids: list[int]) -> None:
-    logger.warning(
-        "SLA breach on ticket %s (%s): notifying agents %s", ticket_id, metric, agent_ids
-    )
+    logger.info("SLA breach on ticket %s (%s): notifying agents %s", ticket_id, metric, agent_ids)
     transaction.on_commit(
         lambda: sla_breached.send(
             sender=TicketClock, ticket_id=ticket_id, metric=metric, agent_ids=agent_ids

@@ -234,3 +234,9 @@ def test_action_errors(api):
     assert no_assignee.json()["details"] == {"field": "assignee_id"}
     assert api.post(url, {"action": "assign", "assignee_id": 424242}).status_code == 400
     assert Message.objects.count() == 1
+
+
+def test_chinese_text_is_sent_as_characters(api):
+    response = api.post("/api/v1/tickets", dict(NEW_TICKET, subject="屏幕碎了"))
+    assert "屏幕碎了".encode() in response.content
+    assert response.json()["subject"] == "屏幕碎了"
