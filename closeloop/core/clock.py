@@ -42,3 +42,18 @@ def advance(delta: timedelta) -> datetime:
         raise RuntimeError("advance() needs a clock fixed with frozen_at()")
     _state.frozen = frozen + delta
     return _state.frozen
+
+
+def parse_instant(raw: str) -> datetime:
+    """Read an ISO 8601 instant that names its UTC offset (``2026-01-05T10:00+08:00``).
+
+    Raises ValueError saying what is wrong: not ISO 8601, or no offset (a wall-clock time
+    without a zone is ambiguous, so it is refused rather than guessed).
+    """
+    try:
+        instant = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not an ISO 8601 time") from None
+    if instant.tzinfo is None:
+        raise ValueError(f"{raw!r} needs a UTC offset, e.g. 2026-01-05T10:00+08:00")
+    return instant

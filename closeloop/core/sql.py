@@ -72,28 +72,36 @@ def _run(
             cursor.close()
 
 
-def insert(objects: Sequence[ModelT]) -> Sequence[ModelT]:
-    """INSERT the objects (all of one model) with every column but the key; set their keys."""
-    if not objects:
-        return objects
+def _insert_rows(objects: Sequence[models.Model], *, ignore_conflicts: bool) -> list[Any]:
+    """Run one multi-row INSERT … RETURNING the keys of the rows that went in."""
     connection = _connection()
     model = type(objects[0])
-    meta = model._meta
-    model_fields = [field for field in meta.concrete_fields if not field.primary_key]
-    key = (model, len(objects), connection.vendor)
+    key = (model, len(objects), connection.vendor, ignore_conflicts)
     sql = _insert_sql.get(key)
     if sql is None:
+        meta = model._meta
+        model_fields = [field for field in meta.concrete_fields if not field.primary_key]
         columns = ", ".join(_quote(field.column) for field in model_fields)
         row = "(" + ", ".join(["%s"] * len(model_fields)) + ")"
+        conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
         sql = (
             f"INSERT INTO {_quote(meta.db_table)} ({columns}) "  # noqa: S608 - names from models
-            f"VALUES {', '.join([row] * len(objects))} RETURNING {_quote(meta.pk.column)}"
+            f"VALUES {', '.join([row] * len(objects))}{conflict} "
+            f"RETURNING {_quote(meta.pk.column)}"
         )
         _insert_sql[key] = sql
     preparers = _preparers(model, connection)
     params = [prepare(obj) for obj in objects for prepare in preparers]
-    keys, _count = _run(connection, sql, params, fetch=True)
-    alias = connection.alias
+    rows, _count = _run(connection, sql, params, fetch=True)
+    return rows
+
+
+def insert(objects: Sequence[ModelT]) -> Sequence[ModelT]:
+    """INSERT the objects (all of one model) with every column but the key; set their keys."""
+    if not objects:
+        return objects
+    keys = _insert_rows(objects, ignore_conflicts=False)
+    alias = _connection().alias
     for obj, (primary_key,) in zip(objects, keys, strict=True):
         obj.pk = primary_key
         obj._state.adding = False
@@ -105,25 +113,7 @@ def insert_ignoring_conflicts(objects: Sequence[models.Model]) -> int:
     """INSERT … ON CONFLICT DO NOTHING; return how many rows went in (keys are not set)."""
     if not objects:
         return 0
-    connection = _connection()
-    model = type(objects[0])
-    meta = model._meta
-    model_fields = [field for field in meta.concrete_fields if not field.primary_key]
-    key = (model, len(objects), connection.vendor, "ignore")
-    sql = _insert_sql.get(key)
-    if sql is None:
-        columns = ", ".join(_quote(field.column) for field in model_fields)
-        row = "(" + ", ".join(["%s"] * len(model_fields)) + ")"
-        sql = (
-            f"INSERT INTO {_quote(meta.db_table)} ({columns}) "  # noqa: S608 - names from models
-            f"VALUES {', '.join([row] * len(objects))} ON CONFLICT DO NOTHING "
-            f"RETURNING {_quote(meta.pk.column)}"
-        )
-        _insert_sql[key] = sql
-    preparers = _preparers(model, connection)
-    params = [prepare(obj) for obj in objects for prepare in preparers]
-    rows, _count = _run(connection, sql, params, fetch=True)
-    return len(rows)
+    return len(_insert_rows(objects, ignore_conflicts=True))
 
 
 # Field types whose Python value is already what the driver takes; every other field goes

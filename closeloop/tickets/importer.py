@@ -224,12 +224,9 @@ def _time(value: object, *, where: str) -> datetime:
     if not isinstance(value, str):
         raise ImportLineInvalid(f"{where}: time must be an ISO 8601 string")
     try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise ImportLineInvalid(f"{where}: {value!r} is not an ISO 8601 time") from None
-    if instant.tzinfo is None:
-        raise ImportLineInvalid(f"{where}: {value!r} needs a UTC offset")
-    return instant
+        return clock.parse_instant(value)
+    except ValueError as error:
+        raise ImportLineInvalid(f"{where}: {error}") from None
 
 
 def _steps(

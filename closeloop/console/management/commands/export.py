@@ -9,17 +9,15 @@ from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
+from closeloop.core.clock import parse_instant
 from closeloop.tickets.importer import export_lines
 
 
 def _since(value: str) -> datetime:
     try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--since {value!r} is not an ISO 8601 time") from None
-    if instant.tzinfo is None:
-        raise CommandError(f"--since {value!r} needs a UTC offset (e.g. 2026-09-01T00:00+08:00)")
-    return instant
+        return parse_instant(value)
+    except ValueError as error:
+        raise CommandError(f"--since: {error}") from None
 
 
 class Command(BaseCommand):

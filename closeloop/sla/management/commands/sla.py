@@ -7,18 +7,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from closeloop.core.clock import parse_instant
 from closeloop.sla.models import Calendar
 from closeloop.sla.policies import calendar_named
 
 
 def _instant(raw: str) -> datetime:
     try:
-        instant = datetime.fromisoformat(raw)
-    except ValueError:
-        raise CommandError(f"--start {raw!r} is not an ISO 8601 instant") from None
-    if instant.tzinfo is None:
-        raise CommandError(f"--start {raw!r} needs a UTC offset, e.g. 2026-01-05T10:00+08:00")
-    return instant
+        return parse_instant(raw)
+    except ValueError as error:
+        raise CommandError(f"--start: {error}") from None
 
 
 class Command(BaseCommand):
