@@ -21,5 +21,10 @@ else:
 
 from closeloop.settings import *  # noqa: E402, F403
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # One test database per run, so CI and a developer (or two runs) on one server never
+    # create and drop the same database under each other.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = f"test_closeloop_{os.getpid()}"  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING["root"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
