@@ -87,3 +87,12 @@ def test_revoked_token_is_refused(world):
     assert client.get("/api/v1/tickets").status_code == 200
     api_token_revoke(token=token)
     assert client.get("/api/v1/tickets").status_code == 401
+
+
+def test_replayed_external_id_does_not_reveal_a_restricted_ticket(api_as, world):
+    insider = api_as(world["insider"])
+    body = dict(NEW_TICKET, team="vip-desk", external_id="mail-42")
+    assert insider.post("/api/v1/tickets", body).status_code == 201
+    outsider = api_as(world["agent"]).post("/api/v1/tickets", body)
+    assert (outsider.status_code, outsider.json()["code"]) == (409, "external_id_taken")
+    assert "vip-desk" not in outsider.content.decode()

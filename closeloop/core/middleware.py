@@ -36,3 +36,33 @@ class RequestSizeLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class ApiJsonErrorsMiddleware:
+    """Under /api/, turn the few errors Django answers in HTML or text into JSON with a code.
+
+    django-ninja answers an unknown method with plain text and Django an unknown path with
+    an HTML page; API clients get ``{"code", "message"}`` like every other error.
+    """
+
+    CODES = {404: "not_found", 405: "method_not_allowed"}
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        code = self.CODES.get(response.status_code)
+        is_json = response.get("Content-Type", "").startswith("application/json")
+        if code is None or is_json or not request.path.startswith("/api/"):
+            return response
+        messages = {
+            "not_found": _("There is no such API endpoint."),
+            "method_not_allowed": _("%(method)s is not allowed here.") % {"method": request.method},
+        }
+        replacement = JsonResponse(
+            {"code": code, "message": messages[code]}, status=response.status_code
+        )
+        if response.has_header("Allow"):
+            replacement["Allow"] = response["Allow"]
+        return replacement

@@ -15,6 +15,20 @@ _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MAX_LENGTH = 320
 
 
+# NUL and the C0 controls other than tab, newline and carriage return never belong in text
+# people typed; PostgreSQL refuses NUL outright, so they are refused here on both databases.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def refuse_control_characters(value: str, *, field: str) -> None:
+    """Raise InvalidInput when ``value`` holds a NUL or another control character."""
+    if _CONTROL_CHARACTERS.search(value):
+        raise InvalidInput(
+            _("%(field)s contains a control character.") % {"field": field},
+            details={"field": field},
+        )
+
+
 def normalize_email(raw: str) -> str:
     """Return the email in the one form we store: trimmed and lower-cased."""
     value = raw.strip().lower()
@@ -52,6 +66,7 @@ def normalize_opaque(raw: str, *, field: str) -> str:
 
 def normalize_identity(kind: str, raw: str, *, default_region: str) -> str:
     """Normalise ``raw`` for an identity of ``kind``."""
+    refuse_control_characters(raw, field=kind)
     if kind == IdentityKind.EMAIL:
         return normalize_email(raw)
     if kind == IdentityKind.PHONE:

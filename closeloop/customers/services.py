@@ -9,7 +9,7 @@ from closeloop.core import clock
 from closeloop.core.errors import ConcurrentChange, InvalidInput
 from closeloop.core.models import Organization
 from closeloop.core.sql import aware, insert, insert_ignoring_conflicts, select, table
-from closeloop.customers.identities import normalize_identity
+from closeloop.customers.identities import normalize_identity, refuse_control_characters
 from closeloop.customers.models import Customer, Identity, IdentityKind, Segment
 
 # Order matters: when handles point at different customers, the first one here decides.
@@ -39,6 +39,7 @@ def customer_identify(
     owned by *different* customers are not merged silently: the first by precedence wins and
     the others stay where they are (merging is an explicit action).
     """
+    refuse_control_characters(name, field="name")
     region = default_region or Organization.cached().default_phone_region
     raw: dict[str, str | None] = {
         IdentityKind.EMAIL: email,

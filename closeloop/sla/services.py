@@ -240,8 +240,14 @@ def _update_clock(row: TicketClock, loaded: LoadedPolicy, state: ClockState) -> 
         # A new run of the clock: its warning and breach are still to come.
         fields["warned_at"] = None
         fields["breached_at"] = None
-    elif row.breached_at is None and row.warned_at is not None and state.warn_at > row.warn_at:
-        # Pushed later (a pause): the warning fires again when the new time comes.
+    elif (
+        row.breached_at is None
+        and row.warned_at is not None
+        and state.warn_at > row.warn_at
+        and state.warn_at > clock.now()
+    ):
+        # Pushed later by a pause that began before the warning point: the warning fires
+        # again when the new time comes. A pause after the warning fired leaves it fired.
         fields["warned_at"] = None
     changed = {name: value for name, value in fields.items() if getattr(row, name) != value}
     if changed:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from closeloop.core import clock
-from closeloop.core.errors import InvalidInput, NotFound
+from closeloop.core.errors import CloseloopError, InvalidInput, NotFound
 from closeloop.core.models import Organization
 from closeloop.customers.services import customer_identify
 from closeloop.people.access import Requester, requester_for
@@ -32,6 +32,14 @@ from closeloop.tickets.schemas import (
 from closeloop.tickets.selectors import ticket_inbox, tickets_visible_to
 
 router = Router(tags=["tickets"])
+
+
+class ExternalIdTaken(CloseloopError):
+    """The channel id was used before, for a ticket outside the requester's view."""
+
+    code = "external_id_taken"
+    http_status = 409
+
 
 MAX_PAGE_SIZE = 200
 
@@ -77,6 +85,12 @@ def ticket_create_view(request: HttpRequest, payload: TicketCreateIn) -> Status[
         external_id=payload.external_id,
         actor=_actor(requester) if requester.agent else services.Actor.system(),
     )
+    if payload.external_id and not tickets_visible_to(requester).filter(pk=ticket.pk).exists():
+        # A repeat of a channel id whose ticket this requester may not see: do not reveal it.
+        raise ExternalIdTaken(
+            _("This external_id already belongs to a ticket you cannot see."),
+            details={"field": "external_id"},
+        )
     return Status(201, ticket_out(ticket, prefix=Organization.cached().ticket_number_prefix))
 
 

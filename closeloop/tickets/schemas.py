@@ -23,6 +23,7 @@ StatusFilter = Literal[
     "new", "assigned", "in_progress", "pending_customer", "resolved", "closed", "open"
 ]
 SlaStateName = Literal["ok", "warning", "breached"]
+MAX_ID = 2**63 - 1
 Ordering = Literal["due", "-due", "created", "-created", "updated", "-updated", "number", "-number"]
 
 
@@ -68,10 +69,11 @@ class TicketListQuery(Schema):
     priority: list[PriorityName] | None = None
     kind: list[KindName] | None = None
     channel: list[ChannelName] | None = None
-    assignee: int | None = None
+    # Bounded so an absurd id is a 422, not a database overflow.
+    assignee: int | None = Field(None, ge=1, le=MAX_ID)
     unassigned: bool = False
-    customer: int | None = None
-    team: int | None = None
+    customer: int | None = Field(None, ge=1, le=MAX_ID)
+    team: int | None = Field(None, ge=1, le=MAX_ID)
     sla_state: SlaStateName | None = None
     ordering: Ordering = "due"
     page: int = Field(1, ge=1)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from closeloop.core import clock, sql
 from closeloop.core.errors import CloseloopError, ConcurrentChange, InvalidInput, InvalidTransition
 from closeloop.core.models import Organization
+from closeloop.customers.identities import refuse_control_characters
 from closeloop.customers.models import Customer
 from closeloop.people.models import Agent, Team, TeamRole
 from closeloop.tickets.lifecycle import check_transition
@@ -161,6 +162,7 @@ def _save_fields(change: _Change, **fields: Any) -> None:
 
 def _clean_text(value: str, *, field: str, max_length: int) -> str:
     text = (value or "").strip()
+    refuse_control_characters(text, field=field)
     if not text:
         raise InvalidInput(
             _("%(field)s must not be empty.") % {"field": field}, details={"field": field}
@@ -259,55 +261,107 @@ def ticket_create(
     if existing is not None:
         return existing.ticket
 
+    if external_id:
+        # A channel retrying the same message at the same moment: the loser's unique-key
+        # error is caught in its own savepoint and answered with the winner's ticket.
+        try:
+            with transaction.atomic():
+                return _insert_new_ticket(
+                    customer,
+                    subject,
+                    body,
+                    channel,
+                    actor,
+                    kind,
+                    priority,
+                    touchpoint,
+                    team,
+                    external_id,
+                    related_to,
+                )
+        except IntegrityError:
+            existing = _existing_message(channel, external_id)
+            if existing is None:
+                raise
+            return existing.ticket
     # Everything above only reads, so the writes can join the caller's transaction without a
     # savepoint of their own (two statements fewer on every intake); an error below fails the
     # whole surrounding transaction, as it should.
     with transaction.atomic(savepoint=False):
-        now = clock.now()
-        ticket = Ticket(
-            number=_next_ticket_number(),
-            subject=subject,
-            kind=kind,
-            priority=priority,
-            channel=channel,
-            touchpoint=touchpoint,
-            customer=customer,
-            team=team,
-            related_to=related_to,
-            created_at=now,
-            updated_at=now,
-            last_customer_message_at=now,
+        return _insert_new_ticket(
+            customer,
+            subject,
+            body,
+            channel,
+            actor,
+            kind,
+            priority,
+            touchpoint,
+            team,
+            external_id,
+            related_to,
         )
-        ticket_opening.send(sender=Ticket, ticket=ticket)
-        sql.insert([ticket])
-        message = Message(
-            ticket=ticket,
-            author_kind=AuthorKind.CUSTOMER,
-            body=body,
-            is_public=True,
-            channel=channel,
-            external_id=external_id or None,
-            created_at=now,
-        )
-        sql.insert([message])
-        change = _Change(ticket, actor)
-        change.at = now
-        change.record(
-            EventType.CREATED,
-            after={
-                "subject": subject,
-                "kind": kind,
-                "priority": priority,
-                "channel": channel,
-                "touchpoint": touchpoint,
-                "customer_id": customer.pk,
-                "team_id": team.pk if team else None,
-                "related_to_id": related_to.pk if related_to else None,
-            },
-        )
-        change.record(EventType.MESSAGE_ADDED, after=_message_facts(message))
-        change.finish()
-        return ticket
+
+
+def _insert_new_ticket(
+    customer: Customer,
+    subject: str,
+    body: str,
+    channel: str,
+    actor: Actor,
+    kind: str,
+    priority: str,
+    touchpoint: str,
+    team: Team | None,
+    external_id: str | None,
+    related_to: Ticket | None,
+) -> Ticket:
+    """The writes of ticket_create (inputs already checked)."""
+    now = clock.now()
+    ticket = Ticket(
+        number=_next_ticket_number(),
+        subject=subject,
+        kind=kind,
+        priority=priority,
+        channel=channel,
+        touchpoint=touchpoint,
+        customer=customer,
+        team=team,
+        related_to=related_to,
+        created_at=now,
+        updated_at=now,
+        last_customer_message_at=now,
+    )
+    ticket_opening.send(sender=Ticket, ticket=ticket)
+    sql.insert([ticket])
+    message = Message(
+        ticket=ticket,
+        author_kind=AuthorKind.CUSTOMER,
+        body=body,
+        is_public=True,
+        channel=channel,
+        external_id=external_id or None,
+        created_at=now,
+    )
+    sql.insert([message])
+    change = _Change(ticket, actor)
+    change.at = now
+    change.record(
+        EventType.CREATED,
+        after={
+            "subject": subject,
+            "kind": kind,
+            "priority": priority,
+            "channel": channel,
+            "touchpoint": touchpoint,
+            "customer_id": customer.pk,
+            "team_id": team.pk if team else None,
+            "related_to_id": related_to.pk if related_to else None,
+        },
+    )
+    change.record(EventType.MESSAGE_ADDED, after=_message_facts(message))
+    change.finish()
+    return ticket
 
 
 def _message_facts(message: Message) -> dict[str, Any]:
@@ -470,7 +524,7 @@ def _reopen(change: _Change, *, reason: str) -> None:
     )
 
 
-def _open_ticket(ticket: Ticket) -> None:
+def _refuse_unless_open(ticket: Ticket) -> None:
     if ticket.status in (Status.RESOLVED, Status.CLOSED):
         raise InvalidTransition(
             _("Ticket %(number)s is %(status)s.")
@@ -499,9 +553,22 @@ def ticket_assign(
 
 
 def _simple_transition(
-    ticket: Ticket, actor: Actor, target: Status, reason: str, **fields: Any
+    ticket: Ticket,
+    actor: Actor,
+    target: Status,
+    reason: str,
+    sources: frozenset[Status] | None = None,
+    **fields: Any,
 ) -> Ticket:
     ticket = _lock(ticket)
+    if sources is not None and ticket.status not in sources:
+        # The table allows resolved/closed -> in_progress for reopening only; an action may
+        # narrow it further, so e.g. "start" cannot sidestep the reopen window.
+        raise InvalidTransition(
+            _("A ticket cannot go from %(current)s to %(target)s.")
+            % {"current": Status(ticket.status).label, "target": Status(target).label},
+            details={"from": str(ticket.status), "to": str(target)},
+        )
     change = _Change(ticket, actor)
     resolved_fields = {
         name: (value(change) if callable(value) else value) for name, value in fields.items()
@@ -513,8 +580,15 @@ def _simple_transition(
 
 @transaction.atomic
 def ticket_start(*, ticket: Ticket, actor: Actor, reason: str = "") -> Ticket:
-    """An assigned ticket goes into work."""
-    return _simple_transition(ticket, actor, Status.IN_PROGRESS, reason)
+    """An assigned ticket goes into work (or one waiting on the customer goes back to it)."""
+    return _simple_transition(
+        ticket,
+        actor,
+        Status.IN_PROGRESS,
+        reason,
+        sources=frozenset({Status.ASSIGNED, Status.PENDING_CUSTOMER}),
+        pending_since=None,
+    )
 
 
 @transaction.atomic
@@ -603,7 +677,7 @@ def ticket_escalate(
     a ``level``; escalating to a level the ticket already has changes nothing.
     """
     ticket = _lock(ticket)
-    _open_ticket(ticket)
+    _refuse_unless_open(ticket)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("An escalation needs a reason."), details={"field": "reason"})

@@ -133,3 +133,38 @@ def test_claim_is_guarded_so_a_second_worker_fires_nothing():
         (EventType.SLA_WARNING, "first_response"),
         (EventType.SLA_BREACHED, "first_response"),
     ]
+
+
+@pytest.mark.django_db
+def test_a_pause_after_the_warning_does_not_warn_twice():
+    agent = AgentFactory()
+    with clock.frozen_at(T0):
+        ticket = make_ticket(priority="high")
+        services.ticket_assign(ticket=ticket, assignee=agent, actor=Actor.of_agent(agent))
+        services.ticket_start(ticket=ticket, actor=Actor.of_agent(agent))
+    with clock.frozen_at(T0 + timedelta(minutes=50)):
+        assert sla_sweep() == {"warnings": 1, "breaches": 0}
+    with clock.frozen_at(T0 + timedelta(minutes=55)):
+        services.ticket_pend(ticket=ticket, actor=Actor.of_agent(agent), reason="need photo")
+    with clock.frozen_at(T0 + timedelta(minutes=120)):
+        services.message_add(ticket=ticket, body="photo", actor=Actor.customer())
+    with clock.frozen_at(T0 + timedelta(minutes=121)):
+        assert sla_sweep() == {"warnings": 0, "breaches": 0}
+    assert _sla_events(ticket) == [(EventType.SLA_WARNING, "first_response")]
+
+
+@pytest.mark.django_db
+def test_a_pause_before_the_warning_moves_it_later():
+    agent = AgentFactory()
+    with clock.frozen_at(T0):
+        ticket = make_ticket(priority="high")
+        services.ticket_assign(ticket=ticket, assignee=agent, actor=Actor.of_agent(agent))
+        services.ticket_start(ticket=ticket, actor=Actor.of_agent(agent))
+    with clock.frozen_at(T0 + timedelta(minutes=10)):
+        services.ticket_pend(ticket=ticket, actor=Actor.of_agent(agent))
+    with clock.frozen_at(T0 + timedelta(minutes=70)):
+        services.message_add(ticket=ticket, body="back", actor=Actor.customer())
+    with clock.frozen_at(T0 + timedelta(minutes=107)):
+        assert sla_sweep()["warnings"] == 0
+    with clock.frozen_at(T0 + timedelta(minutes=108)):
+        assert sla_sweep()["warnings"] == 1

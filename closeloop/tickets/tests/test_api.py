@@ -240,3 +240,38 @@ def test_chinese_text_is_sent_as_characters(api):
     response = api.post("/api/v1/tickets", dict(NEW_TICKET, subject="屏幕碎了"))
     assert "屏幕碎了".encode() in response.content
     assert response.json()["subject"] == "屏幕碎了"
+
+
+def test_unknown_path_and_method_are_json(api):
+    ticket = make_ticket()
+    missing = api.get("/api/v1/nothing-here")
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found")
+    wrong = api.client.delete(f"/api/v1/tickets/{ticket.pk}", headers=api.headers)
+    assert (wrong.status_code, wrong.json()["code"]) == (405, "method_not_allowed")
+
+
+@pytest.mark.parametrize("field", ["customer", "team", "assignee"])
+def test_absurd_ids_in_filters_are_422(api, field):
+    response = api.get("/api/v1/tickets", **{field: "99999999999999999999"})
+    assert (response.status_code, response.json()["code"]) == (422, "validation_error")
+
+
+def test_nul_bytes_are_refused_on_every_database(api):
+    for change in ({"subject": "a\x00b"}, {"customer": {"email": "x@y.com", "name": "a\x00"}}):
+        response = api.post("/api/v1/tickets", dict(NEW_TICKET, **change))
+        assert (response.status_code, response.json()["code"]) == (400, "invalid_input")
+    assert Ticket.objects.count() == 0
+
+
+def test_start_cannot_sidestep_the_reopen_window(api, agent):
+    ticket = make_ticket()
+    url = f"/api/v1/tickets/{ticket.pk}/actions"
+    for payload in (
+        {"action": "assign", "assignee_id": agent.pk},
+        {"action": "start"},
+        {"action": "resolve"},
+    ):
+        assert api.post(url, payload).status_code == 200
+    refused = api.post(url, {"action": "start"})
+    assert (refused.status_code, refused.json()["code"]) == (409, "invalid_transition")
+    assert Ticket.objects.get().status == "resolved"

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import IntegrityError
 
 from closeloop.core import clock
 from closeloop.core.errors import ConcurrentChange, InvalidInput, InvalidTransition
@@ -285,3 +286,23 @@ def test_ticket_events_are_append_only():
         event.save()
     with pytest.raises(ValueError, match="append-only"):
         event.delete()
+
+
+def test_create_race_on_the_same_channel_id_returns_the_winners_ticket(monkeypatch):
+    """Two deliveries of one channel message: the loser's insert fails and gets the winner's."""
+    winner = make_ticket(channel="wechat", external_id="wx-1")
+    monkeypatch.setattr(services, "_existing_message", lambda *a: None)
+    with pytest.raises(IntegrityError):  # with no stored message to fall back on, it is lost
+        make_ticket(channel="wechat", external_id="wx-1")
+    monkeypatch.undo()
+    calls = []
+    real = services._existing_message
+
+    def stale_then_real(channel, external_id):
+        calls.append(1)
+        return None if len(calls) == 1 else real(channel, external_id)
+
+    monkeypatch.setattr(services, "_existing_message", stale_then_real)
+    again = make_ticket(channel="wechat", external_id="wx-1")
+    assert again.pk == winner.pk
+    assert Ticket.objects.count() == 1

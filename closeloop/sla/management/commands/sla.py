@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from closeloop.core.clock import parse_instant
 from closeloop.sla.models import Calendar
@@ -35,6 +36,14 @@ class Command(BaseCommand):
         explain.add_argument("number", type=int, help="ticket number")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
+        try:
+            self._run(action, **options)
+        except DatabaseError:
+            raise CommandError(
+                "The database is not set up: run `closeloop migrate` first."
+            ) from None
+
+    def _run(self, action: str, **options: Any) -> None:
         if action == "calendars":
             for row in Calendar.objects.order_by("name"):
                 holidays = (
