@@ -9,7 +9,7 @@ from closeloop.core import clock
 from closeloop.core.errors import ConcurrentChange, InvalidInput, InvalidTransition
 from closeloop.people.models import TeamRole
 from closeloop.people.tests.factories import AgentFactory, TeamFactory, member
-from closeloop.tickets import services
+from closeloop.tickets import changes, services
 from closeloop.tickets.models import EventType, Message, Status, Ticket, TicketEvent
 from closeloop.tickets.services import Actor, EscalationRefused, TicketClosed
 from closeloop.tickets.tests.factories import make_ticket
@@ -150,10 +150,10 @@ def test_guarded_update_refuses_when_status_moved_underneath():
     """The UPDATE itself is guarded: if the row changed after the read, nothing is written."""
     agent = AgentFactory()
     ticket = _in_progress(agent)
-    change = services._Change(ticket, Actor.of_agent(agent))
+    change = changes.Change(ticket, Actor.of_agent(agent))
     Ticket.objects.filter(pk=ticket.pk).update(status=Status.PENDING_CUSTOMER)
     with pytest.raises(ConcurrentChange):
-        services._transition(change, Status.RESOLVED)
+        changes.transition(change, Status.RESOLVED)
     assert Ticket.objects.get(pk=ticket.pk).status == Status.PENDING_CUSTOMER
     assert change.events == []
 
