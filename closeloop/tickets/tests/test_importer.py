@@ -19,7 +19,8 @@ from closeloop.customers.models import Customer, Identity
 from closeloop.people.models import Agent, Team, TeamMembership, TeamRole
 from closeloop.sla.models import TicketClock
 from closeloop.sla.services import sla_sweep
-from closeloop.tickets.importer import export_lines, import_lines
+from closeloop.tickets.exporter import export_lines
+from closeloop.tickets.importer import import_lines
 from closeloop.tickets.models import EventType, Message, Status, Ticket, TicketEvent
 
 MILESTONES = (

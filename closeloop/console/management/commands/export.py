@@ -10,7 +10,7 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from closeloop.core.clock import parse_instant
-from closeloop.tickets.importer import export_lines
+from closeloop.tickets.exporter import export_lines
 
 
 def _since(value: str) -> datetime:
