@@ -132,6 +132,10 @@ class _Story:
         self.at += max(after, timedelta(seconds=1))
         self.steps.append({"at": self.at, "type": step_type, **fields})
 
+    def reply(self, after: timedelta, *, agent: str, body: str) -> None:
+        """A public reply by an agent."""
+        self.add(after, "message", author="agent", agent=agent, is_public=True, body=body)
+
 
 def load_demo(
     *,
@@ -523,12 +527,9 @@ def _lifecycle(
             reason=rng.choice(PRIORITY_REASONS),
         )
     if rng.random() < 0.35:
-        story.add(
+        story.reply(
             timedelta(minutes=rng.uniform(1, 10)),
-            "message",
-            author="agent",
             agent=agent,
-            is_public=True,
             body=scenario.ask[lang].format(**values),
         )
         story.add(
@@ -544,12 +545,9 @@ def _lifecycle(
                 author="customer",
                 body=_pick(rng, ANSWERS[lang], **values),
             )
-            story.add(
+            story.reply(
                 _late(rng, next_target, on_time=0.95),
-                "message",
-                author="agent",
                 agent=agent,
-                is_public=True,
                 body=_pick(rng, THANKS[lang]),
             )
     if rng.random() < 0.3:
@@ -559,12 +557,9 @@ def _lifecycle(
             author="customer",
             body=_pick(rng, FOLLOW_UPS[lang]),
         )
-        story.add(
+        story.reply(
             _late(rng, next_target, on_time=0.95),
-            "message",
-            author="agent",
             agent=agent,
-            is_public=True,
             body=("正在加急处理，请稍候。", "We are on it, thank you.")[lang],
         )
     escalation_chance = 0.15 if scenario.kind == "complaint" else 0.02
@@ -601,12 +596,9 @@ def _resolve(
     for attempt in range(2):
         due = story.created_at + _late(rng, resolution_target, on_time=0.95)
         story.at = max(story.at + timedelta(minutes=rng.uniform(5, 90)), due)
-        story.add(
+        story.reply(
             timedelta(0),
-            "message",
-            author="agent",
             agent=agent,
-            is_public=True,
             body=scenario.solution[lang].format(**values),
         )
         story.add(
