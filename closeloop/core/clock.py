@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -33,15 +33,6 @@ def frozen_at(instant: datetime) -> Iterator[None]:
         yield
     finally:
         _state.frozen = previous
-
-
-def advance(delta: timedelta) -> datetime:
-    """Move a frozen clock forward by ``delta`` and return the new instant."""
-    frozen: datetime | None = getattr(_state, "frozen", None)
-    if frozen is None:
-        raise RuntimeError("advance() needs a clock fixed with frozen_at()")
-    _state.frozen = frozen + delta
-    return _state.frozen
 
 
 def parse_instant(raw: str) -> datetime:

@@ -17,11 +17,6 @@ def register(name: str, task: Any) -> None:
     _registry[name] = task
 
 
-def registered() -> dict[str, Any]:
-    """Return the registered sweep tasks by name."""
-    return dict(_registry)
-
-
 def enqueue_sweeps() -> list[str]:
     """Enqueue every registered sweep task once; return their names."""
     for task in _registry.values():

@@ -10,6 +10,7 @@ from ninja import Query, Router, Schema
 
 from closeloop.customers.models import Customer
 from closeloop.people.access import requester_for
+from closeloop.tickets.models import OPEN_STATUSES
 from closeloop.tickets.selectors import customer_timeline, tickets_visible_to
 
 router = Router(tags=["customers"])
@@ -65,8 +66,6 @@ def customer_detail(request: HttpRequest, customer_id: int) -> CustomerOut:
     requester = requester_for(request.user)
     customer = get_object_or_404(Customer.objects.prefetch_related("identities"), pk=customer_id)
     tickets = tickets_visible_to(requester).filter(customer=customer)
-    from closeloop.tickets.models import OPEN_STATUSES
-
     return CustomerOut(
         id=customer.pk,
         name=customer.name,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from closeloop.core import sql
 from closeloop.core.errors import PermissionDenied
-from closeloop.people.models import Agent, TeamMembership, TeamRole
+from closeloop.people.models import Agent, TeamMembership
 
 
 @dataclass(frozen=True)
@@ -20,11 +20,6 @@ class Requester:
     agent: Agent | None
     is_admin: bool
     team_ids: frozenset[int]
-    led_team_ids: frozenset[int]
-
-    def can_see_team(self, team_id: int | None, *, is_restricted: bool) -> bool:
-        """Restricted teams' tickets are for their members and administrators only."""
-        return self.is_admin or not is_restricted or team_id in self.team_ids
 
 
 def requester_for(user: User | AnonymousUser) -> Requester:
@@ -33,7 +28,7 @@ def requester_for(user: User | AnonymousUser) -> Requester:
         raise PermissionDenied(_("Sign in first."))
     # Every API request passes here: one compiled read for the agent and their teams.
     rows = sql.select(
-        f"SELECT a.id, m.team_id, m.role FROM {sql.table(Agent)} a "  # noqa: S608
+        f"SELECT a.id, m.team_id FROM {sql.table(Agent)} a "  # noqa: S608
         f"LEFT JOIN {sql.table(TeamMembership)} m ON m.agent_id = a.id WHERE a.user_id = %s",
         [user.pk],
     )
@@ -41,11 +36,10 @@ def requester_for(user: User | AnonymousUser) -> Requester:
     is_admin = bool(user.is_superuser)
     if agent is None and not is_admin:
         raise PermissionDenied(_("Only agents and administrators can use this."))
-    memberships = [(team_id, role) for _agent, team_id, role in rows if team_id is not None]
+    team_ids = [team_id for _agent, team_id in rows if team_id is not None]
     return Requester(
         user=user,  # type: ignore[arg-type]
         agent=agent,
         is_admin=is_admin,
-        team_ids=frozenset(team_id for team_id, _role in memberships),
-        led_team_ids=frozenset(team_id for team_id, role in memberships if role == TeamRole.LEAD),
+        team_ids=frozenset(team_ids),
     )

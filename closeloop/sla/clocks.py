@@ -57,12 +57,6 @@ class Target:
         if (self.minutes is None) == (self.working_days is None):
             raise ValueError("a target has either minutes or working days")
 
-    def describe(self) -> str:
-        """Human form, e.g. '60 min' or '7 working days'."""
-        if self.minutes is not None:
-            return f"{self.minutes} min"
-        return f"{self.working_days} working days"
-
 
 @dataclass(frozen=True)
 class Targets:

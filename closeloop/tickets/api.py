@@ -1,7 +1,5 @@
 """Tickets over HTTP. Each handler: validate input → load and authorise → one service → output."""
 
-from typing import Literal
-
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest
@@ -166,9 +164,6 @@ def _agent(agent_id: int | None, *, field: str) -> Agent:
             _("There is no agent %(id)s.") % {"id": agent_id}, details={"field": field}
         )
     return agent
-
-
-ActionName = Literal["assign", "start", "pend", "resolve", "confirm", "reopen", "close", "escalate"]
 
 
 @router.post("/{ticket_id}/actions", response=TicketOut, summary="Move the ticket in its lifecycle")

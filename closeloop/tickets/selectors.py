@@ -22,7 +22,6 @@ ORDERINGS: dict[str, tuple[Any, ...]] = {
     "number": ("number",),
     "-number": ("-number",),
 }
-SLA_STATES = ("ok", "warning", "breached")
 
 
 def tickets_visible_to(requester: Requester) -> QuerySet[Ticket]:
