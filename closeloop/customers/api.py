@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
@@ -65,7 +66,11 @@ class TimelineQuery(Schema):
 def customer_detail(request: HttpRequest, customer_id: int) -> CustomerOut:
     requester = requester_for(request.user)
     customer = get_object_or_404(Customer.objects.prefetch_related("identities"), pk=customer_id)
-    tickets = tickets_visible_to(requester).filter(customer=customer)
+    counts = (
+        tickets_visible_to(requester)
+        .filter(customer=customer)
+        .aggregate(all=Count("pk"), open=Count("pk", filter=Q(status__in=OPEN_STATUSES)))
+    )
     return CustomerOut(
         id=customer.pk,
         name=customer.name,
@@ -74,8 +79,8 @@ def customer_detail(request: HttpRequest, customer_id: int) -> CustomerOut:
         dedicated_agent_id=customer.dedicated_agent_id,
         identities=[IdentityOut(kind=i.kind, value=i.value) for i in customer.identities.all()],
         created_at=customer.created_at,
-        ticket_count=tickets.count(),
-        open_ticket_count=tickets.filter(status__in=OPEN_STATUSES).count(),
+        ticket_count=counts["all"],
+        open_ticket_count=counts["open"],
     )
 
 

@@ -42,8 +42,10 @@ class ExternalIdTaken(CloseloopError):
 MAX_PAGE_SIZE = 200
 
 
-def _visible_ticket(requester: Requester, ticket_id: int) -> Ticket:
-    ticket = tickets_visible_to(requester).select_related("customer").filter(pk=ticket_id).first()
+def _visible_ticket(
+    requester: Requester, ticket_id: int, *, related: tuple[str, ...] = ("customer",)
+) -> Ticket:
+    ticket = tickets_visible_to(requester).select_related(*related).filter(pk=ticket_id).first()
     if ticket is None:
         raise NotFound(_("Ticket %(id)s not found.") % {"id": ticket_id})
     return ticket
@@ -131,11 +133,8 @@ def ticket_list_view(request: HttpRequest, query: Query[TicketListQuery]) -> Tic
 @router.get("/{ticket_id}", response=TicketDetailOut, summary="A ticket with messages and events")
 def ticket_detail_view(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
     requester = requester_for(request.user)
-    ticket = _visible_ticket(requester, ticket_id)
-    ticket = (
-        Ticket.objects.select_related("customer", "team", "assignee", "escalated_to")
-        .prefetch_related("messages", "events")
-        .get(pk=ticket.pk)
+    ticket = _visible_ticket(
+        requester, ticket_id, related=("customer", "team", "assignee", "escalated_to")
     )
     return ticket_detail_out(ticket, prefix=Organization.cached().ticket_number_prefix)
 
