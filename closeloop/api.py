@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
+from closeloop.channels.api import router as channels_router
 from closeloop.core.errors import CloseloopError
 from closeloop.core.tokens import api_token_user
 from closeloop.customers.api import router as customers_router
@@ -50,6 +51,7 @@ api = NinjaAPI(
 )
 api.add_router("/tickets", tickets_router)
 api.add_router("/customers", customers_router)
+api.add_router("/channels", channels_router)
 
 
 def _error(

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "closeloop.customers",
     "closeloop.sla",
     "closeloop.tickets",
+    "closeloop.channels",
     "closeloop.console",
 ]
 
@@ -179,8 +180,32 @@ CLOSELOOP: dict[str, Any] = {
     "DEFAULT_PHONE_REGION": os.environ.get("CLOSELOOP_DEFAULT_PHONE_REGION", "CN"),
     # Seconds between two sweeps of `closeloop worker`.
     "WORKER_SWEEP_SECONDS": env_int("CLOSELOOP_WORKER_SWEEP_SECONDS", 30),
+    # Largest file stored with a message; a larger one is noted on the message, not stored.
+    "MAX_ATTACHMENT_BYTES": env_int("CLOSELOOP_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024),
+    # Largest raw inbound email accepted (webhook and IMAP); the request limit applies to
+    # the webhook as well.
+    "MAX_EMAIL_BYTES": env_int("CLOSELOOP_MAX_EMAIL_BYTES", 25 * 1024 * 1024),
+    # Redis for the WebSocket channel layer when more than one web process serves chat.
+    "REDIS_URL": os.environ.get("CLOSELOOP_REDIS_URL", ""),
+    # Public base URL (links in mail, the chat widget's socket address behind a proxy).
+    "PUBLIC_URL": os.environ.get("CLOSELOOP_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+    # SMS gateway for replies a channel cannot carry (HTTP POST, HMAC-signed JSON).
+    "SMS_GATEWAY_URL": os.environ.get("CLOSELOOP_SMS_GATEWAY_URL", ""),
+    "SMS_GATEWAY_SECRET": os.environ.get("CLOSELOOP_SMS_GATEWAY_SECRET", ""),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = CLOSELOOP["MAX_REQUEST_BYTES"]
+# WebSockets (chat widget, live agent updates): in-process layer by default, Redis when
+# CLOSELOOP_REDIS_URL is set (needed as soon as more than one process serves sockets).
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CLOSELOOP["REDIS_URL"]]},
+        }
+        if CLOSELOOP["REDIS_URL"]
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
 
 LOGGING = {
     "version": 1,

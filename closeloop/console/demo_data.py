@@ -280,7 +280,7 @@ def _customers(
         if segment == Segment.VIP:
             person.dedicated_agent = rng.choice(VIP_AGENTS)
         with clock.frozen_at(end - span - timedelta(days=rng.uniform(1, 700))):
-            customer = customer_identify(**handles, name=name)
+            customer = customer_identify(name=name, **handles)  # type: ignore[arg-type]
             customer_set_segment(customer=customer, segment=segment)
         if person.dedicated_agent:
             # No service sets a dedicated agent yet; this is the demo's own setup.

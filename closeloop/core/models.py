@@ -57,6 +57,15 @@ class Organization(models.Model):
             "later it opens a new ticket linked to the old one."
         ),
     )
+    thread_window_hours = models.PositiveIntegerField(
+        _("threading window (hours)"),
+        default=72,
+        help_text=_(
+            "A new contact from a customer with an open ticket active within this time "
+            "joins that ticket instead of opening another, whatever channel it comes "
+            "through (0 turns this off)."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

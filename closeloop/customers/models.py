@@ -34,6 +34,15 @@ class Customer(models.Model):
         db_index=False,  # partial index in Meta: few customers have one
     )
     notes = models.TextField(_("notes"), blank=True)
+    # Set when this record was merged into another; its identities and tickets moved there.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -80,3 +89,25 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value}"
+
+
+class CustomerMerge(models.Model):
+    """One merge of two customer records, with exactly what moved, so it can be undone."""
+
+    source = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merged_away")
+    target = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merged_in")
+    reason = models.CharField(_("reason"), max_length=300)
+    # {"app_label.Model.field": [primary keys moved from source to target], ...}
+    moved = models.JSONField(default=dict)
+    merged_by = models.CharField(_("merged by"), max_length=150, blank=True)
+    created_at = models.DateTimeField()
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.target_id}"

@@ -147,7 +147,11 @@ def message_create_view(
     requester = requester_for(request.user)
     ticket = _visible_ticket(requester, ticket_id)
     message = services.message_add(
-        ticket=ticket, body=payload.body, is_public=payload.is_public, actor=_actor(requester)
+        ticket=ticket,
+        body=payload.body,
+        is_public=payload.is_public,
+        channel=payload.via,
+        actor=_actor(requester),
     )
     return Status(201, message)
 

@@ -50,6 +50,7 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
     PORTAL = "portal", _("Self-service portal")
     API = "api", _("API")
+    SMS = "sms", _("SMS")  # outbound only: a reply sent through the SMS gateway
 
 
 class Touchpoint(models.TextChoices):
@@ -216,6 +217,12 @@ class Message(models.Model):
         db_index=False,  # partial index in Meta: customer messages have no agent
     )
     body = models.TextField(_("body"))
+    # What a rich channel carried besides the new text: sanitised HTML (email), the quoted
+    # history and signature separated from the new text, and channel facts (a WeChat location,
+    # a call record, device data, the address a reply must go to).
+    html = models.TextField(_("HTML"), blank=True, default="")
+    quoted_text = models.TextField(_("quoted text"), blank=True, default="")
+    meta = models.JSONField(_("channel data"), default=dict, blank=True)
     is_public = models.BooleanField(_("public"), default=True)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     # The channel's own id (email Message-ID, WeChat MsgId …): a message sent twice is stored once.
@@ -261,6 +268,8 @@ class EventType(models.TextChoices):
     ESCALATED = "escalated", _("Escalated")
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACHED = "sla_breached", _("SLA breached")
+    DELIVERY_FAILED = "delivery_failed", _("Reply not delivered")
+    CUSTOMER_MERGED = "customer_merged", _("Customer merged")
 
 
 class TicketEvent(models.Model):
@@ -310,3 +319,27 @@ class TicketEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         """Refuse: events are never deleted on their own (only with their ticket)."""
         raise ValueError("TicketEvent is append-only")
+
+
+class Attachment(models.Model):
+    """A file that came with a message; one refused for its size is kept as a note without it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=150)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64, blank=True)
+    file = models.FileField(upload_to="attachments/%Y/%m/", max_length=300, blank=True)
+    content_id = models.CharField(
+        _("content id"), max_length=255, blank=True, help_text=_("Inline image reference (cid:).")
+    )
+    is_inline = models.BooleanField(_("inline"), default=False)
+    refused_reason = models.CharField(_("refused"), max_length=40, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename

@@ -15,7 +15,7 @@ from closeloop.tickets.selectors import ticket_sla_state
 
 # Spelled out for the type checker and the OpenAPI schema; test_schemas checks they match
 # the model enums.
-ChannelName = Literal["email", "chat", "wechat", "app", "phone", "portal", "api"]
+ChannelName = Literal["email", "chat", "wechat", "app", "phone", "portal", "api", "sms"]
 KindName = Literal["inquiry", "complaint", "request", "feedback", "incident"]
 PriorityName = Literal["high", "medium", "low"]
 TouchpointName = Literal["pre_sale", "in_sale", "after_sale", "maintenance"]
@@ -52,6 +52,11 @@ class TicketCreateIn(Schema):
 class MessageIn(Schema):
     body: str = Field(..., min_length=1)
     is_public: bool = True
+    via: ChannelName | None = Field(
+        None,
+        description="Send the reply through this channel instead of the one the customer "
+        "last wrote through (e.g. email or sms when WeChat's reply window has closed).",
+    )
 
 
 class ActionIn(Schema):

@@ -6,6 +6,8 @@ after it). Status changes go through ``transition`` only: table check plus guard
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -101,6 +103,7 @@ def ticket_create(
     team: Team | None = None,
     external_id: str | None = None,
     related_to: Ticket | None = None,
+    content: MessageContent | None = None,
 ) -> Ticket:
     """Open a ticket with the customer's first message.
 
@@ -130,6 +133,7 @@ def ticket_create(
         team,
         external_id,
         related_to,
+        content or MessageContent(),
     )
     if external_id:
         # A channel retrying the same message at the same moment: the loser's unique-key
@@ -161,6 +165,7 @@ def _insert_new_ticket(
     team: Team | None,
     external_id: str | None,
     related_to: Ticket | None,
+    content: MessageContent,
 ) -> Ticket:
     """The writes of ticket_create (inputs already checked)."""
     now = clock.now()
@@ -184,6 +189,9 @@ def _insert_new_ticket(
         ticket=ticket,
         author_kind=AuthorKind.CUSTOMER,
         body=body,
+        html=content.html,
+        quoted_text=content.quoted_text,
+        meta=content.meta,
         is_public=True,
         channel=channel,
         external_id=external_id or None,
@@ -210,6 +218,26 @@ def _insert_new_ticket(
     return ticket
 
 
+@dataclass(frozen=True)
+class MessageContent:
+    """What a rich channel adds to a message's text (see the Message fields of the same name)."""
+
+    html: str = ""
+    quoted_text: str = ""
+    meta: dict[str, Any] = dataclass_field(default_factory=dict)
+
+
+def reply_channel(ticket: Ticket) -> str:
+    """The channel a reply on this ticket goes out through: the customer's latest one."""
+    latest = (
+        Message.objects.filter(ticket_id=ticket.pk, author_kind=AuthorKind.CUSTOMER)
+        .order_by("-created_at", "-id")
+        .values_list("channel", flat=True)
+        .first()
+    )
+    return latest or ticket.channel
+
+
 def _message_facts(message: Message) -> dict[str, Any]:
     return {
         "message_id": message.pk,
@@ -228,15 +256,20 @@ def message_add(
     is_public: bool = True,
     channel: str | None = None,
     external_id: str | None = None,
+    content: MessageContent | None = None,
 ) -> Message:
     """Add a message to a ticket and move the lifecycle the way the message implies.
 
     A customer's message resumes a ticket waiting on them and reopens a resolved or recently
     closed one. An agent's first public reply stops the first-response clock; replying to a
     new or assigned ticket takes it into work. Idempotent on (channel, external_id).
+
+    Without a ``channel``, a reply goes back through the channel of the customer's latest
+    message (they may have moved from WeChat to email on the same ticket).
     """
     body = clean_text(body, field="body", max_length=MAX_BODY_LENGTH)
-    channel = choice(channel or ticket.channel, Channel, field="channel")
+    content = content or MessageContent()
+    channel = choice(channel or reply_channel(ticket), Channel, field="channel")
     existing = _existing_message(channel, external_id)
     if existing is not None:
         return existing
@@ -259,6 +292,9 @@ def message_add(
         author_kind=actor.kind,
         author_agent=actor.agent,
         body=body,
+        html=content.html,
+        quoted_text=content.quoted_text,
+        meta=content.meta,
         is_public=is_public,
         channel=channel,
         external_id=external_id or None,
@@ -571,4 +607,24 @@ def ticket_record_sla(
     if notify_agent_ids:
         after["notify_agent_ids"] = list(notify_agent_ids)
     change.record(event_type, after=after)
+    change.finish()
+
+
+@transaction.atomic
+def ticket_record_delivery_failure(
+    *,
+    ticket: Ticket,
+    message_id: int,
+    channel: str,
+    reason: str,
+    blocked: bool = False,
+    alternatives: Sequence[dict[str, str]] = (),
+) -> None:
+    """Show on the ticket that a reply did not reach the customer, why, and what else could
+    (the channels sweep calls this for permanent failures and replies a channel refuses)."""
+    change = Change(ticket, Actor.system())
+    after: dict[str, Any] = {"message_id": message_id, "channel": channel, "blocked": blocked}
+    if alternatives:
+        after["alternatives"] = list(alternatives)
+    change.record(EventType.DELIVERY_FAILED, after=after, reason=reason[:1000])
     change.finish()

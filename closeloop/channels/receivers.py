@@ -1,0 +1,59 @@
+"""Replies go out: every public agent or bot message becomes a Delivery on the channel it was
+written for, created in the same transaction as the message (so no reply is lost), and sent
+after commit (inline for chat, by the worker for the rest)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from closeloop.channels.adapters import adapter_for
+from closeloop.channels.models import Delivery, DeliveryStatus
+from closeloop.core import clock
+from closeloop.tickets.models import AuthorKind, EventType, Message, Ticket, TicketEvent
+from closeloop.tickets.signals import ticket_changed
+
+REPLY_AUTHORS = frozenset({AuthorKind.AGENT, AuthorKind.BOT})
+
+
+@receiver(ticket_changed, sender=Ticket, dispatch_uid="channels.deliveries")
+def _create_deliveries(
+    sender: Any, ticket: Ticket, events: list[TicketEvent], **kwargs: Any
+) -> None:
+    for event in events:
+        if event.type != EventType.MESSAGE_ADDED:
+            continue
+        facts = event.after
+        if facts.get("author_kind") not in REPLY_AUTHORS or not facts.get("is_public"):
+            continue
+        adapter = adapter_for(facts.get("channel", ""))
+        if adapter is None:
+            continue
+        message = Message.objects.get(pk=facts["message_id"])
+        recipient = adapter.recipient(ticket, message)
+        delivery = Delivery.objects.create(
+            message=message,
+            ticket=ticket,
+            channel=adapter.channel,
+            recipient=(recipient or "")[:320],
+            status=DeliveryStatus.PENDING,
+            next_attempt_at=clock.now(),
+            created_at=clock.now(),
+        )
+        then = _send_now if adapter.send_inline else _enqueue
+        transaction.on_commit(partial(then, delivery.pk))
+
+
+def _send_now(delivery_id: int) -> None:
+    from closeloop.channels.delivery import delivery_send
+
+    delivery_send(delivery_id)
+
+
+def _enqueue(delivery_id: int) -> None:
+    from closeloop.channels.tasks import delivery_send_task
+
+    delivery_send_task.enqueue(delivery_id)

@@ -1,0 +1,5 @@
+"""HTTP endpoints of the wechat channel (under /api/v1/channels/wechat)."""
+
+from ninja import Router
+
+router = Router(tags=["channels"])
