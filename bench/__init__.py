@@ -12,4 +12,7 @@ BENCHMARKS: dict[str, str] = {
     "api": "bench.api",
     "inbox": "bench.inbox",
     "due": "bench.due",
+    "email": "bench.email_intake",
+    "wechat": "bench.wechat_webhook",
+    "chat": "bench.chat_sockets",
 }

@@ -101,6 +101,9 @@ class Adapter:
     # Deliveries sent in the web process right after the reply commits (the chat socket
     # lives there); the others are sent by the worker.
     send_inline: ClassVar[bool] = False
+    # False for channels replies cannot go out through (phone): an agent's reply there is
+    # recorded on the ticket only, and the agent picks another channel (``via``) to send it.
+    sends: ClassVar[bool] = True
 
     def parse(self, inbound: InboundMessage) -> Parsed:
         """Read a stored payload. Raise ``MalformedInput`` when it cannot be read."""

@@ -56,14 +56,16 @@ def delivery_send(delivery_id: int) -> Delivery | None:
             raise PermanentFailure("the customer has no address on this channel")
         external_id = adapter.send(delivery)
     except RetryLater as error:
-        _retry_or_fail(delivery, str(error))
+        _retry_ordelivery_fail(delivery, str(error))
     except PermanentFailure as error:
-        _fail(delivery, DeliveryStatus.FAILED, str(error))
+        delivery_fail(delivery, DeliveryStatus.FAILED, str(error))
     except Blocked as error:
-        _fail(delivery, DeliveryStatus.BLOCKED, error.reason, alternatives=error.alternatives)
+        delivery_fail(
+            delivery, DeliveryStatus.BLOCKED, error.reason, alternatives=error.alternatives
+        )
     except Exception as error:  # an adapter bug must not lose the reply: retry it
         logger.exception("Sending delivery %s failed", delivery_id)
-        _retry_or_fail(delivery, repr(error))
+        _retry_ordelivery_fail(delivery, repr(error))
     else:
         delivery.status = DeliveryStatus.SENT
         delivery.sent_at = clock.now()
@@ -84,9 +86,9 @@ def delivery_send(delivery_id: int) -> Delivery | None:
     return delivery
 
 
-def _retry_or_fail(delivery: Delivery, error: str) -> None:
+def _retry_ordelivery_fail(delivery: Delivery, error: str) -> None:
     if delivery.attempts > len(BACKOFF):
-        _fail(delivery, DeliveryStatus.FAILED, error)
+        delivery_fail(delivery, DeliveryStatus.FAILED, error)
         return
     delivery.status = DeliveryStatus.PENDING
     delivery.last_error = error[:2000]
@@ -94,13 +96,15 @@ def _retry_or_fail(delivery: Delivery, error: str) -> None:
     delivery.save(update_fields=["status", "last_error", "next_attempt_at", "attempts", "meta"])
 
 
-def _fail(
+def delivery_fail(
     delivery: Delivery,
     status: str,
     error: str,
     *,
     alternatives: list[dict[str, str]] | None = None,
 ) -> None:
+    """Mark a delivery failed or blocked for good and show it on the ticket (a bounce that
+    names our Message-ID lands here too)."""
     with transaction.atomic():
         delivery.status = status
         delivery.last_error = error[:2000]

@@ -30,7 +30,7 @@ def _create_deliveries(
         if facts.get("author_kind") not in REPLY_AUTHORS or not facts.get("is_public"):
             continue
         adapter = adapter_for(facts.get("channel", ""))
-        if adapter is None:
+        if adapter is None or not adapter.sends:
             continue
         message = Message.objects.get(pk=facts["message_id"])
         recipient = adapter.recipient(ticket, message)
