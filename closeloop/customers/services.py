@@ -177,7 +177,7 @@ def _customer_relations() -> list[tuple[str, type[models.Model], str]]:
     for relation in Customer._meta.related_objects:
         model = relation.related_model
         field = relation.field
-        if model in (Customer, CustomerMerge) or not relation.many_to_one:
+        if model in (Customer, CustomerMerge) or not relation.one_to_many:
             continue
         relations.append((f"{model._meta.label}.{field.name}", model, field.name))
     return relations

@@ -41,6 +41,17 @@ POLICIES: list[dict[str, Any]] = [
         "resolution_minutes": 24 * HOUR,
     },
     {
+        # A missed inbound call becomes a call-back request (channels.phone): someone calls
+        # the customer back within an hour of opening time.
+        "name": "Phone call-back",
+        "order": 15,
+        "match_channels": ["phone"],
+        "match_kinds": ["request"],
+        "calendar": "cn-workdays",
+        "first_response_minutes": 1 * HOUR,
+        "resolution_minutes": 8 * HOUR,
+    },
+    {
         "name": "Customer feedback",
         "order": 20,
         "match_kinds": ["feedback"],

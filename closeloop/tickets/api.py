@@ -2,7 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
@@ -13,7 +13,7 @@ from closeloop.customers.services import customer_identify
 from closeloop.people.access import Requester, requester_for
 from closeloop.people.models import Agent, Team
 from closeloop.tickets import services
-from closeloop.tickets.models import Message, Ticket
+from closeloop.tickets.models import Attachment, Message, Ticket
 from closeloop.tickets.schemas import (
     ActionIn,
     MessageIn,
@@ -137,6 +137,27 @@ def ticket_detail_view(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
         requester, ticket_id, related=("customer", "team", "assignee", "escalated_to")
     )
     return ticket_detail_out(ticket, prefix=Organization.cached().ticket_number_prefix)
+
+
+@router.get(
+    "/{ticket_id}/attachments/{attachment_id}",
+    response={200: None},
+    summary="Download a file that came with a message",
+)
+def attachment_download_view(
+    request: HttpRequest, ticket_id: int, attachment_id: int
+) -> FileResponse:
+    requester = requester_for(request.user)
+    ticket = _visible_ticket(requester, ticket_id)
+    attachment = Attachment.objects.filter(pk=attachment_id, message__ticket=ticket).first()
+    if attachment is None or not attachment.file:
+        raise NotFound(_("That attachment does not exist or was not stored."))
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not attachment.is_inline,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
 
 
 @router.post("/{ticket_id}/messages", response={201: MessageOut}, summary="Reply or add a note")

@@ -231,7 +231,10 @@ _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
 def _safe_filename(name: str) -> str:
-    cleaned = _UNSAFE_FILENAME.sub("_", (name or "").strip()).strip(". ")
+    """The last path part only (a sender cannot pick our directories), without control or
+    reserved characters."""
+    base = re.split(r"[\\/]", (name or "").strip())[-1]
+    cleaned = _UNSAFE_FILENAME.sub("_", base).strip(". ")
     return cleaned[-200:] or "attachment"
 
 

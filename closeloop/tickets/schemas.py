@@ -151,6 +151,32 @@ class TicketOut(BaseModel):
     reopen_count: int
 
 
+class AttachmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    is_inline: bool
+    content_id: str
+    refused_reason: str = Field(description="Why the file was not stored (e.g. too_large)")
+
+
+class DeliveryOut(BaseModel):
+    """How a reply is getting to the customer."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    channel: str
+    recipient: str
+    status: str
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+
+
 class MessageOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -162,6 +188,16 @@ class MessageOut(BaseModel):
     channel: str
     external_id: str | None
     created_at: datetime
+    html: str = ""
+    quoted_text: str = ""
+    meta: dict[str, Any] = Field(default_factory=dict)
+    attachments: list[AttachmentOut] = Field(default_factory=list)
+    deliveries: list[DeliveryOut] = Field(default_factory=list)
+
+    @field_validator("attachments", "deliveries", mode="before")
+    @classmethod
+    def _related_rows(cls, value: Any) -> Any:
+        return list(value.all()) if hasattr(value, "all") else value
 
 
 class EventOut(BaseModel):
@@ -273,6 +309,9 @@ def ticket_detail_out(ticket: Ticket, *, prefix: str) -> TicketDetailOut:
     dues = clock_dues([ticket])[ticket.pk]
     return TicketDetailOut.model_construct(
         **_ticket_fields(ticket, prefix=prefix, dues=dues),
-        messages=[MessageOut.model_validate(message) for message in ticket.messages.all()],
+        messages=[
+            MessageOut.model_validate(message)
+            for message in ticket.messages.prefetch_related("attachments", "deliveries")
+        ],
         events=[EventOut.model_validate(event) for event in ticket.events.all()],
     )

@@ -48,3 +48,44 @@ def test_timeline_spans_channels_newest_first(api, agent):
 def test_unknown_customer_is_404(api):
     assert api.get("/api/v1/customers/4242").json()["code"] == "not_found"
     assert api.get("/api/v1/customers/4242/timeline").status_code == 404
+
+
+def test_merge_joins_timelines_and_undo_separates_them(api, agent):
+    mail = customer_identify(email="he@example.com")
+    phone = customer_identify(phone="13600136000")
+    by_mail = make_ticket(customer=mail, channel="email", subject="Invoice")
+    by_phone = make_ticket(customer=phone, channel="phone", subject="Call")
+    response = api.post(
+        f"/api/v1/customers/{phone.pk}/merge", {"into": mail.pk, "reason": "same person"}
+    )
+    assert response.status_code == 201, response.content
+    merge = response.json()
+    assert (merge["source_id"], merge["target_id"], merge["merged_by"]) == (
+        phone.pk,
+        mail.pk,
+        agent.user.username,
+    )
+    timeline = api.get(f"/api/v1/customers/{mail.pk}/timeline").json()
+    assert {e["ticket"]["id"] for e in timeline} == {by_mail.pk, by_phone.pk}
+    profile = api.get(f"/api/v1/customers/{mail.pk}").json()
+    assert {i["kind"] for i in profile["identities"]} == {"email", "phone"}
+    assert api.get(f"/api/v1/customers/{phone.pk}").json()["merged_into_id"] == mail.pk
+    # A second merge of the merged-away record is refused and changes nothing.
+    again = api.post(f"/api/v1/customers/{phone.pk}/merge", {"into": mail.pk, "reason": "x"})
+    assert again.status_code == 400
+    undo = api.post(f"/api/v1/customers/merges/{merge['id']}/undo")
+    assert undo.json()["undone_at"] is not None
+    timeline = api.get(f"/api/v1/customers/{mail.pk}/timeline").json()
+    assert {e["ticket"]["id"] for e in timeline} == {by_mail.pk}
+    assert api.get(f"/api/v1/customers/{phone.pk}").json()["merged_into_id"] is None
+    assert api.post(f"/api/v1/customers/merges/{merge['id']}/undo").status_code == 400
+
+
+def test_merge_into_itself_or_nobody_is_refused(api):
+    customer = customer_identify(email="solo@example.com")
+    itself = api.post(
+        f"/api/v1/customers/{customer.pk}/merge", {"into": customer.pk, "reason": "x"}
+    )
+    assert (itself.status_code, itself.json()["code"]) == (400, "invalid_input")
+    nobody = api.post(f"/api/v1/customers/{customer.pk}/merge", {"into": 999999, "reason": "x"})
+    assert (nobody.status_code, nobody.json()["code"]) == (404, "not_found")

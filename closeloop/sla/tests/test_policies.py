@@ -23,6 +23,8 @@ def _name(**attributes):
         ({"priority": "low"}, "Low priority"),
         ({"priority": "high", "channel": "chat"}, "Chat reception"),
         ({"priority": "low", "kind": "feedback"}, "Customer feedback"),
+        ({"priority": "high", "kind": "request", "channel": "phone"}, "Phone call-back"),
+        ({"priority": "high", "kind": "inquiry", "channel": "phone"}, "High priority"),
     ],
 )
 def test_defaults_match_in_order(attributes, expected):
@@ -36,6 +38,7 @@ def test_default_targets_reproduce_the_plans_numbers():
     }
     assert targets == {
         "Chat reception": (10, 1440, None),
+        "Phone call-back": (60, 480, None),
         "Customer feedback": (1440, None, 7),
         "High priority": (60, 1440, None),
         "Medium priority": (120, 2880, None),
