@@ -185,6 +185,9 @@ CLOSELOOP: dict[str, Any] = {
     # Largest raw inbound email accepted (webhook and IMAP); the request limit applies to
     # the webhook as well.
     "MAX_EMAIL_BYTES": env_int("CLOSELOOP_MAX_EMAIL_BYTES", 25 * 1024 * 1024),
+    # An inbound payload still unprocessed after this many seconds was left behind by a
+    # worker that died; the worker's recovery sweep processes it again.
+    "INBOUND_RECOVER_SECONDS": env_int("CLOSELOOP_INBOUND_RECOVER_SECONDS", 60),
     # Redis for the WebSocket channel layer when more than one web process serves chat.
     "REDIS_URL": os.environ.get("CLOSELOOP_REDIS_URL", ""),
     # Public base URL (links in mail, the chat widget's socket address behind a proxy).

@@ -118,8 +118,13 @@ class Adapter:
         ``PermanentFailure`` or ``Blocked``."""
         raise PermanentFailure(f"{self.channel} cannot send replies")
 
+    def on_received(self, inbound: InboundMessage, received: Any) -> None:
+        """Hook run inside the intake transaction, after the payload became a message: more
+        writes that must happen exactly when the message is stored (an answered call's
+        agent side). An exception here undoes the whole intake, which is then retried."""
+
     def after_processed(self, inbound: InboundMessage, received: Any) -> None:
-        """Hook run after an inbound payload became a message (e.g. to push it live)."""
+        """Hook run after the intake committed (e.g. to push the message live)."""
 
 
 _adapters: dict[str, Adapter] = {}

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from closeloop.channels.adapters import MalformedInput, Parsed, adapter_for
@@ -29,8 +30,11 @@ from closeloop.tickets.models import Message
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-# A pending row older than this was left by a worker that died (or a lost task): reprocess.
-RECOVER_AFTER = timedelta(seconds=60)
+
+
+def recover_after() -> timedelta:
+    """A pending row older than this was left by a worker that died (or a lost task)."""
+    return timedelta(seconds=settings.CLOSELOOP["INBOUND_RECOVER_SECONDS"])
 
 
 def inbound_store(
@@ -146,6 +150,7 @@ def _process(inbound: InboundMessage) -> None:
             *contact.reply_to_ticket_ids,
         ]
     received: Received = ticket_receive(customer=customer, contact=contact)
+    adapter.on_received(inbound, received)
     inbound.status = InboundStatus.PROCESSED
     inbound.processed_at = now
     inbound.ticket = received.ticket
@@ -180,7 +185,7 @@ def _count_failure(inbound_id: int, error: str) -> InboundMessage:
 
 def inbound_recover(*, limit: int = 500) -> int:
     """Process pending payloads left behind (a worker killed mid-task); return how many."""
-    cutoff = clock.now() - RECOVER_AFTER
+    cutoff = clock.now() - recover_after()
     ids = list(
         InboundMessage.objects.filter(status=InboundStatus.PENDING, received_at__lte=cutoff)
         .order_by("received_at", "id")
