@@ -8,13 +8,14 @@ import sys
 CLOSELOOP_COMMANDS = {
     "demo": "load the demo organisation and serve it (--no-serve to only load)",
     "serve": "serve an existing data directory (--host, --port)",
-    "worker": "run scheduled work: SLA warnings and breaches, auto-close (--once)",
+    "worker": "run background work: inbound messages, replies, SLA sweeps, mail polling (--once)",
     "migrate": "create or update the database tables",
     "createadmin": "create an administrator login",
     "token": "create, list or revoke API tokens (token create --user NAME)",
     "import": "import historical tickets from a JSON Lines file",
     "export": "export tickets as JSON Lines (the import format)",
     "sla": "business calendars and due times (sla calendars, sla due …)",
+    "email": "email channel: ingest a .eml file, poll the IMAP mailboxes now",
     "bench": "run a benchmark (bench --list)",
 }
 

@@ -188,6 +188,8 @@ CLOSELOOP: dict[str, Any] = {
     # An inbound payload still unprocessed after this many seconds was left behind by a
     # worker that died; the worker's recovery sweep processes it again.
     "INBOUND_RECOVER_SECONDS": env_int("CLOSELOOP_INBOUND_RECOVER_SECONDS", 60),
+    # Signs POST /api/v1/channels/email/inbound (HMAC, see docs/channels.md); empty: disabled.
+    "EMAIL_WEBHOOK_SECRET": os.environ.get("CLOSELOOP_EMAIL_WEBHOOK_SECRET", ""),
     # Redis for the WebSocket channel layer when more than one web process serves chat.
     "REDIS_URL": os.environ.get("CLOSELOOP_REDIS_URL", ""),
     # Public base URL (links in mail, the chat widget's socket address behind a proxy).
