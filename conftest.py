@@ -47,11 +47,13 @@ def _restart_ticket_numbers(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> None:
+    from closeloop.channels.email.adapter import clear_own_addresses
     from closeloop.core.models import Organization
     from closeloop.sla.policies import clear_cache
 
     clear_cache()
     Organization.clear_cache()
+    clear_own_addresses()
 
 
 class ApiClient:

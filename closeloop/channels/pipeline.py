@@ -17,11 +17,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from closeloop.channels.adapters import MalformedInput, Parsed, adapter_for
 from closeloop.channels.models import Delivery, InboundMessage, InboundStatus
-from closeloop.core import clock
+from closeloop.core import clock, sql
 from closeloop.core.errors import CloseloopError
 from closeloop.customers.services import customer_identify
 from closeloop.tickets.intake import Received, ticket_receive
@@ -49,9 +49,6 @@ def inbound_store(
     """Store a raw payload; return (row, created). A duplicate returns the existing row."""
     if not external_id:
         raise MalformedInput("An inbound message needs the channel's id for it.")
-    existing = InboundMessage.objects.filter(channel=channel, external_id=external_id).first()
-    if existing is not None:
-        return existing, False
     inbound = InboundMessage(
         channel=channel,
         external_id=external_id[:255],
@@ -60,14 +57,10 @@ def inbound_store(
         meta=dict(meta or {}),
         received_at=clock.now(),
     )
-    try:
-        with transaction.atomic():
-            inbound.save()
-    except IntegrityError:
-        existing = InboundMessage.objects.filter(channel=channel, external_id=external_id).first()
-        if existing is None:
-            raise
-        return existing, False
+    with transaction.atomic(savepoint=False):
+        created = sql.insert_if_new(inbound)
+    if not created:
+        return InboundMessage.objects.get(channel=channel, external_id=external_id[:255]), False
     if enqueue:
         inbound_id = inbound.pk
         transaction.on_commit(lambda: _enqueue(inbound_id))
@@ -108,7 +101,7 @@ def inbound_process(inbound_id: int) -> InboundMessage:
     """Turn one stored payload into a message on its ticket (idempotent)."""
     try:
         with transaction.atomic():
-            inbound = InboundMessage.objects.select_for_update().get(pk=inbound_id)
+            inbound = sql.get(InboundMessage, inbound_id, for_update=True)
             if inbound.status != InboundStatus.PENDING:
                 return inbound
             _process(inbound)
@@ -156,7 +149,17 @@ def _process(inbound: InboundMessage) -> None:
     inbound.ticket = received.ticket
     inbound.message = received.message
     inbound.attempts += 1
-    inbound.save(update_fields=["status", "processed_at", "ticket", "message", "attempts"])
+    sql.update(
+        InboundMessage,
+        inbound.pk,
+        {
+            "status": inbound.status,
+            "processed_at": now,
+            "ticket": received.ticket,
+            "message": received.message,
+            "attempts": inbound.attempts,
+        },
+    )
     transaction.on_commit(lambda: adapter.after_processed(inbound, received))
 
 

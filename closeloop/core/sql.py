@@ -109,6 +109,18 @@ def insert(objects: Sequence[ModelT]) -> Sequence[ModelT]:
     return objects
 
 
+def insert_if_new(obj: models.Model) -> bool:
+    """INSERT one object unless it collides with a unique key; set its key and return True
+    when it went in. One statement, and no savepoint: a collision fails nothing."""
+    keys = _insert_rows([obj], ignore_conflicts=True)
+    if not keys:
+        return False
+    obj.pk = keys[0][0]
+    obj._state.adding = False
+    obj._state.db = _connection().alias
+    return True
+
+
 def insert_ignoring_conflicts(objects: Sequence[models.Model]) -> int:
     """INSERT … ON CONFLICT DO NOTHING; return how many rows went in (keys are not set)."""
     if not objects:

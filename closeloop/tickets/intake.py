@@ -18,13 +18,13 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from closeloop.core import clock
+from closeloop.core import clock, sql
 from closeloop.core.models import Organization
 from closeloop.customers.models import Customer
 from closeloop.tickets.changes import Actor, TicketClosed
@@ -37,7 +37,7 @@ from closeloop.tickets.models import (
     Ticket,
     Touchpoint,
 )
-from closeloop.tickets.services import MessageContent, message_add, ticket_create
+from closeloop.tickets.services import MessageContent, message_add, ticket_open
 
 # Channels where a new message from someone with an open conversation continues it.
 CONVERSATIONAL_CHANNELS = frozenset({"chat", "wechat", "app", "phone"})
@@ -126,32 +126,35 @@ def _matched_ticket(customer: Customer, contact: Contact) -> tuple[Ticket | None
     hours = Organization.cached().thread_window_hours
     if not hours:
         return None, ""
-    since = clock.now() - timedelta(hours=hours)
-    candidates = Ticket.objects.filter(
-        customer=customer, status__in=OPEN_STATUSES, updated_at__gte=since
-    ).order_by("-updated_at", "-id")
-    if contact.channel in CONVERSATIONAL_CHANNELS:
-        ticket = candidates.first()
-        return (ticket, "open_ticket") if ticket else (None, "")
-    wanted = normalize_subject(contact.subject)
-    if wanted:
-        for ticket in candidates[:20]:
-            if normalize_subject(ticket.subject) == wanted:
-                return ticket, "open_ticket"
+    # Asked for every contact: one compiled read of the customer's recently active open
+    # tickets (few), the full row only for the one that matches.
+    rows = sql.select(
+        f"SELECT id, subject FROM {sql.table(Ticket)} "  # noqa: S608
+        f"WHERE customer_id = %s AND status IN ({', '.join(['%s'] * len(OPEN_STATUSES))}) "
+        "AND updated_at >= %s ORDER BY updated_at DESC, id DESC LIMIT 20",
+        [customer.pk, *OPEN_STATUSES, _timestamp(clock.now() - timedelta(hours=hours))],
+    )
+    wanted = (
+        None if contact.channel in CONVERSATIONAL_CHANNELS else normalize_subject(contact.subject)
+    )
+    for ticket_id, subject in rows:
+        if wanted is None or (wanted and normalize_subject(subject) == wanted):
+            return sql.get(Ticket, ticket_id), "open_ticket"
     return None, ""
 
 
-@transaction.atomic
+def _timestamp(moment: datetime) -> Any:
+    """A timestamp parameter for a hand-written read, as the ORM would pass it."""
+    return Ticket._meta.get_field("updated_at").get_db_prep_value(
+        moment, connection=transaction.get_connection()
+    )
+
+
+@transaction.atomic(savepoint=False)  # nothing is caught here that needs a savepoint
 def ticket_receive(*, customer: Customer, contact: Contact) -> Received:
     """Put a customer's contact on the ticket it belongs to, or open one; idempotent on
-    (channel, external_id): receiving the same contact twice stores it once."""
-    duplicate = (
-        Message.objects.select_related("ticket")
-        .filter(channel=contact.channel, external_id=contact.external_id)
-        .first()
-    )
-    if duplicate is not None:
-        return Received(duplicate.ticket, duplicate, opened=False, threaded_by="duplicate")
+    (channel, external_id): receiving the same contact twice stores it once (message_add and
+    ticket_open return the message stored the first time)."""
     ticket, how = _matched_ticket(customer, contact)
     if ticket is not None:
         try:
@@ -165,8 +168,8 @@ def ticket_receive(*, customer: Customer, contact: Contact) -> Received:
             )
         except TicketClosed:
             return _open(customer, contact, related_to=ticket, how="follow_up")
-        ticket.refresh_from_db()
-        received = Received(ticket, message, opened=False, threaded_by=how)
+        # message_add worked on a locked, fresh copy of the ticket: the message carries it.
+        received = Received(message.ticket, message, opened=False, threaded_by=how)
     else:
         return _open(customer, contact, related_to=None, how="new")
     received.attachments = attachments_store(message, contact.files)
@@ -174,7 +177,7 @@ def ticket_receive(*, customer: Customer, contact: Contact) -> Received:
 
 
 def _open(customer: Customer, contact: Contact, *, related_to: Ticket | None, how: str) -> Received:
-    ticket = ticket_create(
+    ticket, message = ticket_open(
         customer=customer,
         subject=_subject_for(contact),
         body=contact.body,
@@ -187,7 +190,6 @@ def _open(customer: Customer, contact: Contact, *, related_to: Ticket | None, ho
         related_to=related_to,
         content=contact.content,
     )
-    message = Message.objects.get(channel=contact.channel, external_id=contact.external_id)
     received = Received(ticket, message, opened=True, threaded_by=how)
     received.attachments = attachments_store(message, contact.files)
     return received

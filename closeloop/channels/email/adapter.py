@@ -7,9 +7,11 @@ replies marks that delivery failed on its ticket.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 
 from closeloop.channels.adapters import Adapter, MalformedInput, Parsed, Sender, register
 from closeloop.channels.delivery import delivery_fail
@@ -45,12 +47,34 @@ def _fail_bounced(noise: Noise) -> int:
     return failed
 
 
+# Our own addresses, read on every inbound mail and changed rarely: each process keeps them
+# for a few seconds.
+_OWN_ADDRESSES_SECONDS = 10.0
+_own_addresses: tuple[float, frozenset[str]] = (0.0, frozenset())
+
+
+def clear_own_addresses(**_kwargs: object) -> None:
+    """Forget the cached addresses (a mailbox was saved or deleted here; between tests)."""
+    global _own_addresses
+    _own_addresses = (0.0, frozenset())
+
+
+post_save.connect(clear_own_addresses, sender=Mailbox, dispatch_uid="email.own_addresses")
+post_delete.connect(clear_own_addresses, sender=Mailbox, dispatch_uid="email.own_addresses")
+
+
 def _is_own_mail(parsed: ParsedEmail) -> bool:
     """Mail from one of our own mailboxes (a forwarding loop) is never a customer's."""
-    return (
-        bool(parsed.from_address)
-        and Mailbox.objects.filter(address__iexact=parsed.from_address).exists()
-    )
+    global _own_addresses
+    if not parsed.from_address:
+        return False
+    read_at, addresses = _own_addresses
+    if time.monotonic() - read_at > _OWN_ADDRESSES_SECONDS:
+        addresses = frozenset(
+            address.lower() for address in Mailbox.objects.values_list("address", flat=True)
+        )
+        _own_addresses = (time.monotonic(), addresses)
+    return parsed.from_address.lower() in addresses
 
 
 def _body(parsed: ParsedEmail, inbound: InboundMessage) -> str:
