@@ -69,6 +69,9 @@ class Sender:
     # The channel vouches that all these handles are one person (a signed app identity, a
     # phone number the chat visitor gave): owners found for them are merged.
     proven: bool = False
+    # Handles the sender states but the channel cannot vouch for (an email typed into the
+    # chat widget): added to the sender's record when no other customer has them.
+    claimed: dict[str, str | None] = field(default_factory=dict)
 
     def handles(self) -> dict[str, Any]:
         return {

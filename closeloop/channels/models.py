@@ -237,6 +237,15 @@ class ChatWidget(models.Model):
         on_delete=models.SET_NULL,
         help_text=_("Outside these hours the widget takes messages instead of chatting."),
     )
+    identity_secret = models.CharField(
+        _("identity secret"),
+        max_length=128,
+        default=_new_secret,
+        help_text=_(
+            "Signs the email or phone a signed-in page passes to the widget "
+            "(data-identity-signature); only signed details merge customer records."
+        ),
+    )
     greeting = models.CharField(_("greeting"), max_length=300, blank=True)
     offline_message = models.CharField(_("offline message"), max_length=300, blank=True)
     enabled = models.BooleanField(_("enabled"), default=True)

@@ -23,7 +23,7 @@ from closeloop.channels.adapters import MalformedInput, Parsed, adapter_for
 from closeloop.channels.models import Delivery, InboundMessage, InboundStatus
 from closeloop.core import clock, sql
 from closeloop.core.errors import CloseloopError
-from closeloop.customers.services import customer_identify
+from closeloop.customers.services import customer_attach_unowned, customer_identify
 from closeloop.tickets.intake import Received, ticket_receive
 from closeloop.tickets.models import Message
 
@@ -136,6 +136,8 @@ def _process(inbound: InboundMessage) -> None:
         proven=sender.proven,
         reason=f"{inbound.channel} message {inbound.external_id}",
     )
+    if sender.claimed:
+        customer_attach_unowned(customer=customer, **sender.claimed)
     contact = parsed.contact
     if parsed.references:
         contact.reply_to_ticket_ids = [

@@ -156,6 +156,29 @@ def customer_set_segment(*, customer: Customer, segment: str) -> Customer:
     return customer
 
 
+def customer_attach_unowned(
+    *, customer: Customer, email: str | None = None, phone: str | None = None
+) -> list[str]:
+    """Add handles a customer claims to their record when no customer has them yet; return
+    the kinds added. A handle someone else owns stays theirs: only proof merges records."""
+    region = Organization.cached().default_phone_region
+    raw = {IdentityKind.EMAIL: email, IdentityKind.PHONE: phone}
+    now = clock.now()
+    added = []
+    for kind, value in raw.items():
+        if not value or not str(value).strip():
+            continue
+        identity = Identity(
+            customer=customer,
+            kind=kind,
+            value=normalize_identity(kind, value, default_region=region),
+            created_at=now,
+        )
+        if insert_ignoring_conflicts([identity]):
+            added.append(str(kind))
+    return added
+
+
 def _merge_owners(customer: Customer, handles: dict[str, str], *, reason: str) -> None:
     """Merge every other owner of these handles into ``customer``."""
     others = (
