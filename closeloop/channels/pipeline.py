@@ -76,18 +76,20 @@ def _enqueue(inbound_id: int) -> None:
 def tickets_for_references(channel: str, references: Iterable[str]) -> list[int]:
     """Ticket ids of earlier messages with these channel ids: the customer's own messages
     and our replies (by the id we sent them with), most recent reference first."""
-    refs = [ref for ref in references if ref][-50:]
+    refs = list(dict.fromkeys(ref for ref in references if ref))[-50:]
     if not refs:
         return []
+    marks = ", ".join(["%s"] * len(refs))
+    # Every email reply asks this: one compiled read over both tables.
+    rows = sql.select(
+        f"SELECT external_id, ticket_id FROM {sql.table(Message)} "  # noqa: S608
+        f"WHERE channel = %s AND external_id IN ({marks}) "
+        f"UNION ALL SELECT external_id, ticket_id FROM {sql.table(Delivery)} "
+        f"WHERE channel = %s AND external_id IN ({marks})",
+        [channel, *refs, channel, *refs],
+    )
     by_ref: dict[str, int] = {}
-    for ref, ticket_id in Message.objects.filter(channel=channel, external_id__in=refs).values_list(
-        "external_id", "ticket_id"
-    ):
-        if ref is not None:
-            by_ref[ref] = ticket_id
-    for ref, ticket_id in Delivery.objects.filter(
-        channel=channel, external_id__in=refs
-    ).values_list("external_id", "ticket_id"):
+    for ref, ticket_id in rows:
         by_ref.setdefault(ref, ticket_id)
     ordered: list[int] = []
     for ref in reversed(refs):

@@ -112,12 +112,19 @@ def _subject_for(contact: Contact) -> str:
 
 
 def _matched_ticket(customer: Customer, contact: Contact) -> tuple[Ticket | None, str]:
-    ids = [ticket_id for ticket_id in contact.reply_to_ticket_ids if ticket_id]
+    ids = list(dict.fromkeys(ticket_id for ticket_id in contact.reply_to_ticket_ids if ticket_id))
     if ids:
-        found = {t.pk: t for t in Ticket.objects.filter(pk__in=ids, customer=customer)}
+        owned = {
+            ticket_id
+            for (ticket_id,) in sql.select(
+                f"SELECT id FROM {sql.table(Ticket)} "  # noqa: S608
+                f"WHERE customer_id = %s AND id IN ({', '.join(['%s'] * len(ids))})",
+                [customer.pk, *ids],
+            )
+        }
         for ticket_id in ids:
-            if ticket_id in found:
-                return found[ticket_id], "reference"
+            if ticket_id in owned:
+                return sql.get(Ticket, ticket_id), "reference"
     number = ticket_number_in(contact.subject)
     if number is not None:
         ticket = Ticket.objects.filter(number=number, customer=customer).first()

@@ -7,17 +7,42 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
 
 from closeloop.channels.adapters import MalformedInput
 from closeloop.channels.email.charsets import decode_bytes, decode_header_value, decode_words
 from closeloop.channels.email.text import html_to_text, sanitize_html, split_quoted
 from closeloop.tickets.intake import IncomingFile
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_header(name: str, value: str) -> Any:
+    return email.policy.default.header_fetch_parse(name, value)
+
+
+class _ReusingPolicy(email.policy.EmailPolicy):
+    """``email.policy.default``, except that a header value is parsed once, not on every read.
+
+    The standard library parses a header into its structured object each time it is read,
+    and reads Content-Type a dozen times per part while walking a message; that was most of
+    the cost of reading mail. The parsed objects are read-only strings, so one parse of a
+    given (name, value) serves every read.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if hasattr(value, "name") or not isinstance(value, str):
+            return super().header_fetch_parse(name, value)
+        return _parsed_header(name, value)
+
+
+POLICY = _ReusingPolicy()
 
 _MESSAGE_ID = re.compile(r"<([^<>\s]{1,250})>")
 _BARE_ID = re.compile(r"^[^<>\s@]{1,200}@[^<>\s@]{1,200}$")
@@ -227,7 +252,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
     if not raw.strip():
         raise MalformedInput("The message is empty.")
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
+        message = email.message_from_bytes(raw, policy=POLICY)
     except Exception as error:  # the parser is meant to be total; be sure
         raise MalformedInput(f"The message cannot be parsed: {type(error).__name__}") from None
     if not _looks_like_mail(message):
