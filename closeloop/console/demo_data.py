@@ -23,6 +23,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q
 
+from closeloop.console.demo_channels import install_demo_channels
 from closeloop.console.demo_content import (
     AGENTS,
     ANSWERS,
@@ -163,6 +164,7 @@ def load_demo(
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
     with transaction.atomic():
         _organization()
+        install_demo_channels()
         agents = _people()
         people = _customers(
             rng,

@@ -74,6 +74,13 @@ def test_the_demo_logins_work_and_the_organisation_is_complete() -> None:
     assert not vips.filter(dedicated_agent__isnull=True).exists()
     handles = set(Customer.objects.values_list("identities__kind", flat=True))
     assert handles == {"email", "phone", "wechat", "app"}
+    # Every channel can be tried at once: a widget for the demo page, known integration keys.
+    from closeloop.channels.models import ChatWidget, Integration, Mailbox, WeChatAccount
+
+    assert ChatWidget.objects.filter(key="demo-widget", enabled=True).exists()
+    assert set(Integration.objects.values_list("kind", flat=True)) == {"app", "phone"}
+    assert Mailbox.objects.get(is_default=True).address == "support@closeloop.example"
+    assert WeChatAccount.objects.filter(enabled=True).count() == 1
 
 
 @pytest.mark.django_db

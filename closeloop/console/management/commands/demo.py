@@ -10,6 +10,14 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from closeloop.console.demo_channels import (
+    DEMO_APP_KEY,
+    DEMO_APP_SECRET,
+    DEMO_PHONE_KEY,
+    DEMO_PHONE_SECRET,
+    DEMO_WECHAT_APP_ID,
+    DEMO_WECHAT_TOKEN,
+)
 from closeloop.console.demo_data import (
     ADMIN_PASSWORD,
     ADMIN_USERNAME,
@@ -78,4 +86,18 @@ class Command(BaseCommand):
         self.stdout.write(f"  Administrator       {ADMIN_USERNAME} / {ADMIN_PASSWORD}")
         self.stdout.write(f"  Agents              {', '.join(agents)} / {AGENT_PASSWORD}")
         self.stdout.write("  API token           closeloop token create --user admin")
+        self.stdout.write(f"  Web chat (try it)   {base}/chat/demo/")
+        self.stdout.write(
+            f"  App integration     key {DEMO_APP_KEY}, secret {DEMO_APP_SECRET} "
+            f"(POST {base}/api/v1/channels/app/messages)"
+        )
+        self.stdout.write(
+            f"  Phone integration   key {DEMO_PHONE_KEY}, secret {DEMO_PHONE_SECRET} "
+            f"(POST {base}/api/v1/channels/phone/calls)"
+        )
+        self.stdout.write(
+            f"  WeChat server URL   {base}/api/v1/channels/wechat/{DEMO_WECHAT_APP_ID} "
+            f"(token {DEMO_WECHAT_TOKEN})"
+        )
+        self.stdout.write("  Email               closeloop email ingest FILE.eml")
         self.stdout.write("")
