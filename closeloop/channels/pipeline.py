@@ -21,8 +21,10 @@ from django.db import transaction
 
 from closeloop.channels.adapters import MalformedInput, Parsed, adapter_for
 from closeloop.channels.models import Delivery, InboundMessage, InboundStatus
+from closeloop.channels.tasks import inbound_process_task
 from closeloop.core import clock, sql
 from closeloop.core.errors import CloseloopError
+from closeloop.core.jobs import enqueue_with_transaction
 from closeloop.customers.services import customer_attach_unowned, customer_identify
 from closeloop.tickets.intake import Received, ticket_receive
 from closeloop.tickets.models import Message
@@ -59,18 +61,11 @@ def inbound_store(
     )
     with transaction.atomic(savepoint=False):
         created = sql.insert_if_new(inbound)
+        if created and enqueue:
+            enqueue_with_transaction(inbound_process_task, inbound.pk)
     if not created:
         return InboundMessage.objects.get(channel=channel, external_id=external_id[:255]), False
-    if enqueue:
-        inbound_id = inbound.pk
-        transaction.on_commit(lambda: _enqueue(inbound_id))
     return inbound, True
-
-
-def _enqueue(inbound_id: int) -> None:
-    from closeloop.channels.tasks import inbound_process_task
-
-    inbound_process_task.enqueue(inbound_id)
 
 
 def tickets_for_references(channel: str, references: Iterable[str]) -> list[int]:

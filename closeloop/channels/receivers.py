@@ -12,7 +12,9 @@ from django.dispatch import receiver
 
 from closeloop.channels.adapters import adapter_for
 from closeloop.channels.models import Delivery, DeliveryStatus
+from closeloop.channels.tasks import delivery_send_task
 from closeloop.core import clock
+from closeloop.core.jobs import enqueue_with_transaction
 from closeloop.tickets.models import AuthorKind, EventType, Message, Ticket, TicketEvent
 from closeloop.tickets.signals import ticket_changed
 
@@ -43,17 +45,13 @@ def _create_deliveries(
             next_attempt_at=clock.now(),
             created_at=clock.now(),
         )
-        then = _send_now if adapter.send_inline else _enqueue
-        transaction.on_commit(partial(then, delivery.pk))
+        if adapter.send_inline:
+            transaction.on_commit(partial(_send_now, delivery.pk))
+        else:
+            enqueue_with_transaction(delivery_send_task, delivery.pk)
 
 
 def _send_now(delivery_id: int) -> None:
     from closeloop.channels.delivery import delivery_send
 
     delivery_send(delivery_id)
-
-
-def _enqueue(delivery_id: int) -> None:
-    from closeloop.channels.tasks import delivery_send_task
-
-    delivery_send_task.enqueue(delivery_id)

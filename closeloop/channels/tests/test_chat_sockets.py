@@ -309,7 +309,7 @@ def test_an_email_the_page_signed_joins_the_customer_known_by_it(
     socket = _visitor(client_loop, server, widget)
     socket.send({"type": "hello", "email": "wang@example.com", "identity_signature": "00" * 32})
     assert socket.recv("error")["code"] == "invalid_signature"
-    signature = hmac_hex(widget.identity_secret, "wang@example.com\n".encode())
+    signature = hmac_hex(widget.identity_secret, b"wang@example.com\n")
     _hello(socket, email="wang@example.com", name="Wang", identity_signature=signature)
     socket.send({"type": "message", "client_id": "c1", "body": "Hi, it is me again"})
     ticket = Ticket.objects.get(pk=socket.recv("ack")["ticket"]["id"])
