@@ -23,7 +23,7 @@ from closeloop.channels.adapters import MalformedInput, Parsed, adapter_for
 from closeloop.channels.models import Delivery, InboundMessage, InboundStatus
 from closeloop.channels.tasks import inbound_process_task
 from closeloop.core import clock, sql
-from closeloop.core.errors import CloseloopError
+from closeloop.core.errors import CloseloopError, ConcurrentChange
 from closeloop.core.jobs import enqueue_with_transaction
 from closeloop.customers.services import customer_attach_unowned, customer_identify
 from closeloop.tickets.intake import Received, ticket_receive
@@ -105,6 +105,10 @@ def inbound_process(inbound_id: int) -> InboundMessage:
             return inbound
     except MalformedInput as error:
         return _finish_unprocessed(inbound_id, InboundStatus.FAILED, str(error))
+    except ConcurrentChange as error:
+        # Someone changed the ticket at the same moment (another worker, an agent): the
+        # payload is fine, so it stays pending and is tried again.
+        return _count_failure(inbound_id, f"{error.code}: {error}")
     except CloseloopError as error:
         # The content is readable but not acceptable (an empty body, a control character):
         # flagged for a person to look at, not retried.

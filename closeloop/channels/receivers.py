@@ -16,7 +16,7 @@ from closeloop.channels.tasks import delivery_send_task
 from closeloop.core import clock
 from closeloop.core.jobs import enqueue_with_transaction
 from closeloop.tickets.models import AuthorKind, EventType, Message, Ticket, TicketEvent
-from closeloop.tickets.signals import ticket_changed
+from closeloop.tickets.signals import replaying_history, ticket_changed
 
 REPLY_AUTHORS = frozenset({AuthorKind.AGENT, AuthorKind.BOT})
 
@@ -25,6 +25,8 @@ REPLY_AUTHORS = frozenset({AuthorKind.AGENT, AuthorKind.BOT})
 def _create_deliveries(
     sender: Any, ticket: Ticket, events: list[TicketEvent], **kwargs: Any
 ) -> None:
+    if replaying_history():
+        return  # an imported reply reached its customer long ago
     for event in events:
         if event.type != EventType.MESSAGE_ADDED:
             continue

@@ -24,6 +24,7 @@ from closeloop.people.models import Agent, Team
 from closeloop.tickets import services
 from closeloop.tickets.models import AuthorKind, Message, Ticket
 from closeloop.tickets.services import Actor
+from closeloop.tickets.signals import history_replay
 
 TICKET_KEYS = frozenset(
     {
@@ -163,7 +164,7 @@ def import_lines(lines: Iterable[str], *, sweep: Sweep | None = None) -> ImportR
             if Ticket.objects.filter(import_ref=external_ref).exists():
                 report.already_imported += 1
                 continue
-            with transaction.atomic():
+            with transaction.atomic(), history_replay():
                 _replay(record, directory=directory, latest=started_at, sweep=sweep)
         except CloseloopError as error:
             report.errors.append(LineError(line_number, external_ref, str(error.message)))

@@ -169,6 +169,19 @@ def test_a_failure_leaves_the_payload_pending_and_recovery_retries_it(scripted):
     assert result.message.body == "fixed"
 
 
+def test_a_concurrent_change_is_retried_not_flagged(scripted, monkeypatch):
+    from closeloop.core.errors import ConcurrentChange
+
+    def busy(**kwargs):
+        raise ConcurrentChange("changed by someone else")
+
+    monkeypatch.setattr(pipeline, "ticket_receive", busy)
+    result = receive("busy", email="a@example.com", body="x")
+    assert (result.status, result.attempts) == (InboundStatus.PENDING, 1)
+    monkeypatch.undo()
+    assert pipeline.inbound_process(result.pk).status == InboundStatus.PROCESSED
+
+
 def test_repeated_failures_end_flagged(scripted):
     inbound, _ = pipeline.inbound_store(
         channel="api", external_id="x", raw=b'{"explode": true, "body": "x"}', enqueue=False

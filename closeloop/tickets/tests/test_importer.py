@@ -220,6 +220,25 @@ def test_a_line_is_replayed_through_the_services_at_its_original_times(
     assert (customer.name, customer.created_at) == ("王小明", base)
 
 
+@pytest.mark.django_db
+def test_imported_replies_are_history_not_sent_again(
+    team: Team, base: datetime, django_capture_on_commit_callbacks
+) -> None:
+    from closeloop.channels.models import Delivery
+
+    with django_capture_on_commit_callbacks(execute=True):
+        import_lines([_line("zendesk-2", base, _full_history(base)[:2])], sweep=sla_sweep)
+    ticket = Ticket.objects.get(import_ref="zendesk-2")
+    assert ticket.messages.filter(author_kind="agent", is_public=True).count() == 1
+    assert not Delivery.objects.exists()
+    # A reply made now, on the imported ticket, does go out to the customer.
+    agent = Agent.objects.get(user__username="li.na")
+    from closeloop.tickets.services import Actor, message_add
+
+    message_add(ticket=ticket, body="Sorry, again:", actor=Actor.of_agent(agent))
+    assert Delivery.objects.get().recipient == "zendesk-2@example.com"
+
+
 # The worker closes connections between tasks (as a long-running worker must), which a test
 # wrapped in one transaction cannot survive on PostgreSQL: this test commits for real.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
