@@ -163,7 +163,7 @@ def _process(inbound: InboundMessage) -> None:
             "attempts": inbound.attempts,
         },
     )
-    transaction.on_commit(lambda: adapter.after_processed(inbound, received))
+    transaction.on_commit(lambda: adapter.after_processed(inbound, received), robust=True)
 
 
 def _finish_unprocessed(inbound_id: int, status: str, error: str) -> InboundMessage:

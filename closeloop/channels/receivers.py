@@ -48,7 +48,9 @@ def _create_deliveries(
             created_at=clock.now(),
         )
         if adapter.send_inline:
-            transaction.on_commit(partial(_send_now, delivery.pk))
+            # robust: a failed push must not fail the committed reply; the retry sweep
+            # sends the still-pending delivery.
+            transaction.on_commit(partial(_send_now, delivery.pk), robust=True)
         else:
             enqueue_with_transaction(delivery_send_task, delivery.pk)
 

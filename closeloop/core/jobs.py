@@ -20,4 +20,5 @@ def enqueue_with_transaction(task: Any, *args: Any) -> None:
     if type(default_task_backend).__module__.startswith("django_tasks_db"):
         task.enqueue(*args)
     else:
-        transaction.on_commit(partial(task.enqueue, *args))
+        # robust: the change is committed; the sweeps find work whose task was lost.
+        transaction.on_commit(partial(task.enqueue, *args), robust=True)

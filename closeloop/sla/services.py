@@ -376,7 +376,8 @@ def _announce_breach(ticket_id: int, metric: str, agent_ids: list[int]) -> None:
     transaction.on_commit(
         lambda: sla_breached.send(
             sender=TicketClock, ticket_id=ticket_id, metric=metric, agent_ids=agent_ids
-        )
+        ),
+        robust=True,
     )
 
 

@@ -103,10 +103,12 @@ class Change:
         ticket_changed.send(sender=Ticket, ticket=self.ticket, events=self.events)
         ticket_id = self.ticket.pk
         event_types = [event.type for event in self.events]
+        # robust: what listens after commit (live updates) must never fail a committed change.
         transaction.on_commit(
             lambda: ticket_committed.send(
                 sender=Ticket, ticket_id=ticket_id, event_types=event_types
-            )
+            ),
+            robust=True,
         )
 
 
