@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from closeloop.channels.adapters import Blocked, PermanentFailure, RetryLater, adapter_for
 from closeloop.channels.models import Delivery, DeliveryStatus
-from closeloop.core import clock
+from closeloop.core import clock, sql
 from closeloop.tickets.models import Ticket
 from closeloop.tickets.services import ticket_record_delivery_failure
 
@@ -31,15 +31,23 @@ STALE_CLAIM = timedelta(minutes=10)
 
 
 def _claim(delivery_id: int) -> Delivery | None:
+    """Take a delivery for sending with a guarded update; None when it is not ours to send
+    (sent, failed, or being sent by someone else). A claim a dead process left behind for
+    longer than STALE_CLAIM is taken over."""
     now = clock.now()
-    claimed = Delivery.objects.filter(
-        Q(status=DeliveryStatus.PENDING)
-        | Q(status=DeliveryStatus.SENDING, next_attempt_at__lte=now - STALE_CLAIM),
-        pk=delivery_id,
-    ).update(status=DeliveryStatus.SENDING, next_attempt_at=now)
+    fields = {"status": DeliveryStatus.SENDING, "next_attempt_at": now}
+    # Nearly every claim is of a pending delivery: one compiled statement (replies are sent
+    # inside the agent's request for chat).
+    claimed = sql.update(Delivery, delivery_id, fields, expect={"status": DeliveryStatus.PENDING})
+    if claimed != 1:
+        claimed = Delivery.objects.filter(
+            pk=delivery_id,
+            status=DeliveryStatus.SENDING,
+            next_attempt_at__lte=now - STALE_CLAIM,
+        ).update(**fields)
     if claimed != 1:
         return None
-    return Delivery.objects.select_related("ticket", "message").get(pk=delivery_id)
+    return sql.get(Delivery, delivery_id)
 
 
 def delivery_send(delivery_id: int) -> Delivery | None:
@@ -56,7 +64,7 @@ def delivery_send(delivery_id: int) -> Delivery | None:
             raise PermanentFailure("the customer has no address on this channel")
         external_id = adapter.send(delivery)
     except RetryLater as error:
-        _retry_ordelivery_fail(delivery, str(error))
+        _retry_or_fail(delivery, str(error))
     except PermanentFailure as error:
         delivery_fail(delivery, DeliveryStatus.FAILED, str(error))
     except Blocked as error:
@@ -65,7 +73,7 @@ def delivery_send(delivery_id: int) -> Delivery | None:
         )
     except Exception as error:  # an adapter bug must not lose the reply: retry it
         logger.exception("Sending delivery %s failed", delivery_id)
-        _retry_ordelivery_fail(delivery, repr(error))
+        _retry_or_fail(delivery, repr(error))
     else:
         delivery.status = DeliveryStatus.SENT
         delivery.sent_at = clock.now()
@@ -86,7 +94,7 @@ def delivery_send(delivery_id: int) -> Delivery | None:
     return delivery
 
 
-def _retry_ordelivery_fail(delivery: Delivery, error: str) -> None:
+def _retry_or_fail(delivery: Delivery, error: str) -> None:
     if delivery.attempts > len(BACKOFF):
         delivery_fail(delivery, DeliveryStatus.FAILED, error)
         return

@@ -13,7 +13,7 @@ from django.dispatch import receiver
 from closeloop.channels.adapters import adapter_for
 from closeloop.channels.models import Delivery, DeliveryStatus
 from closeloop.channels.tasks import delivery_send_task
-from closeloop.core import clock
+from closeloop.core import clock, sql
 from closeloop.core.jobs import enqueue_with_transaction
 from closeloop.tickets.models import AuthorKind, EventType, Message, Ticket, TicketEvent
 from closeloop.tickets.signals import replaying_history, ticket_changed
@@ -36,17 +36,19 @@ def _create_deliveries(
         adapter = adapter_for(facts.get("channel", ""))
         if adapter is None or not adapter.sends:
             continue
-        message = Message.objects.get(pk=facts["message_id"])
+        message = sql.get(Message, facts["message_id"])
         recipient = adapter.recipient(ticket, message)
-        delivery = Delivery.objects.create(
+        now = clock.now()
+        delivery = Delivery(
             message=message,
             ticket=ticket,
             channel=adapter.channel,
             recipient=(recipient or "")[:320],
             status=DeliveryStatus.PENDING,
-            next_attempt_at=clock.now(),
-            created_at=clock.now(),
+            next_attempt_at=now,
+            created_at=now,
         )
+        sql.insert([delivery])
         if adapter.send_inline:
             # robust: a failed push must not fail the committed reply; the retry sweep
             # sends the still-pending delivery.
