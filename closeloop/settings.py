@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "closeloop.customers",
     "closeloop.sla",
     "closeloop.tickets",
+    "closeloop.triage",
     "closeloop.channels",
     "closeloop.console",
 ]
