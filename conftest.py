@@ -54,6 +54,12 @@ def _fresh_caches() -> None:
     clear_cache()
     Organization.clear_cache()
     clear_own_addresses()
+    from closeloop.triage import tags, versions
+    from closeloop.triage.models import TriageSettings
+
+    TriageSettings.clear_cache()
+    versions.clear_version_cache()
+    tags.clear_suggestion_cache()
 
 
 class ApiClient:

@@ -19,6 +19,7 @@ from closeloop.core.errors import CloseloopError
 from closeloop.core.tokens import api_token_user
 from closeloop.customers.api import router as customers_router
 from closeloop.tickets.api import router as tickets_router
+from closeloop.triage.api import router as triage_router
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ api = NinjaAPI(
 api.add_router("/tickets", tickets_router)
 api.add_router("/customers", customers_router)
 api.add_router("/channels", channels_router)
+api.add_router("/triage", triage_router)
 
 
 def _error(

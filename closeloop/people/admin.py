@@ -1,12 +1,18 @@
 from django.contrib import admin
 
-from closeloop.people.models import Agent, Team, TeamMembership
+from closeloop.people.models import Agent, AgentSkill, Skill, Team, TeamMembership
 
 
 class MembershipInline(admin.TabularInline):
     model = TeamMembership
     extra = 1
     autocomplete_fields = ["agent"]
+
+
+class AgentSkillInline(admin.TabularInline):
+    model = AgentSkill
+    extra = 1
+    autocomplete_fields = ["skill"]
 
 
 @admin.register(Team)
@@ -24,3 +30,10 @@ class AgentAdmin(admin.ModelAdmin):
     list_filter = ["availability", "teams"]
     search_fields = ["display_name", "user__username", "user__email"]
     autocomplete_fields = ["user"]
+    inlines = [AgentSkillInline]
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ["code", "name_en", "name_zh"]
+    search_fields = ["code", "name_en", "name_zh"]

@@ -113,3 +113,50 @@ class TeamMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} in {self.team} ({self.role})"
+
+
+class Skill(models.Model):
+    """Something an agent can be good at (a product line, refunds, logistics …)."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name_en} / {self.name_zh}"
+
+    def display_name(self, language: str) -> str:
+        """The Chinese name for a Chinese language code (zh, zh-hans, zh-cn …), else English."""
+        return self.name_zh if language.lower().startswith("zh") else self.name_en
+
+
+SKILL_LEVEL_MIN = 1
+SKILL_LEVEL_MAX = 5
+
+
+class AgentSkill(models.Model):
+    """How good one agent is at one skill: 1 (beginner) to 5 (expert)."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="skill_levels")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="agent_levels")
+    level = models.PositiveSmallIntegerField(_("level"), default=1)
+
+    class Meta:
+        verbose_name = _("agent skill")
+        verbose_name_plural = _("agent skills")
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "skill"], name="agent_skill_unique"),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=SKILL_LEVEL_MIN, level__lte=SKILL_LEVEL_MAX),
+                name="agent_skill_level_1_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.skill.code} {self.level}"

@@ -645,6 +645,19 @@ def ticket_record_sla(
 
 
 @transaction.atomic
+def ticket_record_field_change(
+    *, ticket: Ticket, actor: Actor, field: str, before: Any, after: Any, reason: str = ""
+) -> None:
+    """Append a FIELD_CHANGED event for a field another app keeps (tags, category), so the
+    ticket's history shows it like any other change."""
+    change = Change(ticket, actor)
+    change.record(
+        EventType.FIELD_CHANGED, before={field: before}, after={field: after}, reason=reason
+    )
+    change.finish()
+
+
+@transaction.atomic
 def ticket_record_delivery_failure(
     *,
     ticket: Ticket,
