@@ -60,6 +60,9 @@ def _fresh_caches() -> None:
     TriageSettings.clear_cache()
     versions.clear_version_cache()
     tags.clear_suggestion_cache()
+    from closeloop.triage.services import clear_caches
+
+    clear_caches()
 
 
 class ApiClient:

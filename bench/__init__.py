@@ -15,4 +15,5 @@ BENCHMARKS: dict[str, str] = {
     "email": "bench.email_intake",
     "wechat": "bench.wechat_webhook",
     "chat": "bench.chat_sockets",
+    "triage": "bench.triage_banking77",
 }

@@ -16,6 +16,7 @@ CLOSELOOP_COMMANDS = {
     "export": "export tickets as JSON Lines (the import format)",
     "sla": "business calendars and due times (sla calendars, sla due …)",
     "email": "email channel: ingest a .eml file, poll the IMAP mailboxes now",
+    "triage": "ticket classifier: train, list, activate, rollback, eval on CSV files",
     "bench": "run a benchmark (bench --list)",
 }
 

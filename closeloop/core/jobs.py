@@ -6,7 +6,7 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django_tasks import default_task_backend
+from django_tasks import task_backends
 
 
 def enqueue_with_transaction(task: Any, *args: Any) -> None:
@@ -17,7 +17,8 @@ def enqueue_with_transaction(task: Any, *args: Any) -> None:
     backend (a Redis queue) would let a worker start before the commit, so it is queued
     after the commit instead.
     """
-    if type(default_task_backend).__module__.startswith("django_tasks_db"):
+    backend = task_backends[task.backend]
+    if type(backend).__module__.startswith("django_tasks_db"):
         task.enqueue(*args)
     else:
         # robust: the change is committed; the sweeps find work whose task was lost.

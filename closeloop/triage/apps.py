@@ -8,3 +8,6 @@ class TriageConfig(AppConfig):
     name = "closeloop.triage"
     label = "triage"
     verbose_name = _("Triage")
+
+    def ready(self) -> None:
+        from closeloop.triage import receivers  # noqa: F401

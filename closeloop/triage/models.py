@@ -367,3 +367,88 @@ class TriageCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id}: {self.from_category_id} → {self.to_category_id}"
+
+
+class RoutingRule(models.Model):
+    """An ordered routing rule: conditions on the ticket → team, agent, priority, tags.
+
+    Empty conditions match anything; every given condition must hold. Rules apply in order
+    and a later rule's value wins; ``stop`` ends the evaluation (``triage.routing``).
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    order = models.PositiveIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    categories = models.ManyToManyField(
+        Category,
+        verbose_name=_("categories"),
+        blank=True,
+        related_name="routing_rules",
+        help_text=_("A category matches its problem types too."),
+    )
+    kinds = models.JSONField(_("kinds"), default=list, blank=True)
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    priorities = models.JSONField(_("priorities"), default=list, blank=True)
+    segments = models.JSONField(_("segments"), default=list, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    keywords = models.TextField(
+        _("keywords"), blank=True, help_text=_("Any of these, comma or line separated.")
+    )
+    set_team = models.ForeignKey(
+        "people.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    set_agent = models.ForeignKey(
+        "people.Agent",
+        verbose_name=_("agent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    set_priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, blank=True
+    )
+    add_tags = models.CharField(
+        _("tags"), max_length=300, blank=True, help_text=_("Comma separated.")
+    )
+    stop = models.BooleanField(_("stop here"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentRouting(models.Model):
+    """What assignment needs about an agent beyond the people app: working hours and the
+    round-robin position."""
+
+    agent = models.OneToOneField(
+        "people.Agent", on_delete=models.CASCADE, related_name="routing", primary_key=True
+    )
+    calendar = models.ForeignKey(
+        "sla.Calendar",
+        verbose_name=_("working hours"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty: whenever the agent is online."),
+    )
+    last_assigned_at = models.DateTimeField(_("last assigned"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agent routing")
+        verbose_name_plural = _("agent routing")
+
+    def __str__(self) -> str:
+        return str(self.agent)
