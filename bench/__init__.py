@@ -16,4 +16,5 @@ BENCHMARKS: dict[str, str] = {
     "wechat": "bench.wechat_webhook",
     "chat": "bench.chat_sockets",
     "triage": "bench.triage_banking77",
+    "route": "bench.triage_route",
 }

@@ -48,6 +48,7 @@ from closeloop.console.demo_content import (
     VIP_AGENTS,
     Scenario,
 )
+from closeloop.console.demo_triage import label_history, train_demo_classifier
 from closeloop.core import clock
 from closeloop.core.errors import CloseloopError
 from closeloop.core.models import Organization
@@ -173,9 +174,15 @@ def load_demo(
             end=end,
             span=timedelta(days=days),
         )
-        lines = _ticket_lines(rng, people, days=days, per_day=tickets_per_day, end=end)
+        scenarios: dict[str, str] = {}
+        lines = _ticket_lines(
+            rng, people, days=days, per_day=tickets_per_day, end=end, scenarios=scenarios
+        )
         _say(stdout, f"Importing {len(lines)} demo tickets …")
         report = import_lines(lines, sweep=sla_sweep)
+        labelled = label_history(scenarios)
+        _say(stdout, f"Training the ticket classifier on {labelled} labelled tickets …")
+        train_demo_classifier(labelled)
         summary = _summary(report.errors, started, end)
     for error in summary.skipped:
         _say(stdout, f"skipped {error}")
@@ -294,9 +301,16 @@ def _customers(
 
 
 def _ticket_lines(
-    rng: random.Random, people: list[_Person], *, days: int, per_day: int, end: datetime
+    rng: random.Random,
+    people: list[_Person],
+    *,
+    days: int,
+    per_day: int,
+    end: datetime,
+    scenarios: dict[str, str],
 ) -> list[str]:
-    """The history as import lines, oldest first, then a few tickets left waiting."""
+    """The history as import lines, oldest first, then a few tickets left waiting; each
+    ticket's scenario goes into ``scenarios`` (by external_ref)."""
     members = _members()
     local_end = end.astimezone(LOCAL_TIME)
     hour_weights = [1, 1, 1, 1, 1, 2, 3, 6, 9, 12, 12, 11, 8, 9, 11, 11, 10, 9, 8, 8, 7, 6, 4, 2]
@@ -315,6 +329,7 @@ def _ticket_lines(
         record = _ticket(
             rng, f"demo-{number:05d}", rng.choice(people), members, created_at=created_at, end=end
         )
+        scenarios[record["external_ref"]] = record.pop("_scenario")
         lines.append(json.dumps(record, ensure_ascii=False))
     # Unanswered tickets, as old as these shares of their first-response target: three past
     # due, two at risk. Last in the file, so no later line's replay sweeps them and the next
@@ -332,6 +347,7 @@ def _ticket_lines(
             priority=priority,
             waiting=waiting,
         )
+        scenarios[record["external_ref"]] = record.pop("_scenario")
         lines.append(json.dumps(record, ensure_ascii=False))
     return lines
 
@@ -398,6 +414,7 @@ def _ticket(
             break
         history.append({**step, "at": step["at"].isoformat()})
     return {
+        "_scenario": scenario.code,  # not part of the import line: the demo labels by it
         "external_ref": ref,
         "subject": _pick(rng, scenario.subjects[lang], **values),
         "channel": channel,

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from closeloop.core.jobs import enqueue_with_transaction
+from closeloop.people.models import AgentSkill
 from closeloop.tickets.models import EventType, Ticket, TicketEvent
 from closeloop.tickets.signals import replaying_history, ticket_changed
+from closeloop.triage.models import Category, CategorySkill, RoutingRule
 from closeloop.triage.tasks import triage_task
 
 
@@ -22,3 +25,18 @@ def _triage_new_ticket(
         return
     if any(event.type == EventType.CREATED for event in events):
         enqueue_with_transaction(triage_task, ticket.pk)
+
+
+def _forget_cached(**_kwargs: Any) -> None:
+    from closeloop.triage.services import clear_caches
+
+    clear_caches()
+
+
+# A rule, category or skill edited in this process applies at once; other processes pick
+# the change up within the cache's few seconds.
+for _model in (RoutingRule, Category, CategorySkill, AgentSkill):
+    post_save.connect(_forget_cached, sender=_model, dispatch_uid=f"triage.cache.{_model.__name__}")
+    post_delete.connect(
+        _forget_cached, sender=_model, dispatch_uid=f"triage.cache.delete.{_model.__name__}"
+    )

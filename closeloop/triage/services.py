@@ -14,13 +14,14 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count
 
-from closeloop.core import clock
+from closeloop.core import clock, sql
 from closeloop.core.errors import CloseloopError
 from closeloop.customers.models import Customer
-from closeloop.people.models import Agent, AgentSkill, Availability, Team
+from closeloop.people.models import Agent, AgentSkill, Availability, Team, TeamMembership
+from closeloop.sla.models import Calendar
 from closeloop.sla.policies import calendar_named
 from closeloop.tickets.models import OPEN_STATUSES, AuthorKind, Kind, Message, Ticket
 from closeloop.tickets.services import Actor, ticket_assign, ticket_update
@@ -134,36 +135,48 @@ def _language(customer: Customer, text: str) -> str:
     return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text[:500]) else "en"
 
 
-def team_agent_states(team: Team, *, now: Any = None) -> list[AgentState]:
-    """Every active member of the team as assignment sees them (four reads in all)."""
-    now = now or clock.now()
-    members = list(
-        Agent.objects.filter(memberships__team=team, user__is_active=True).values_list(
-            "id", "availability", "capacity"
-        )
-    )
-    ids = [agent_id for agent_id, _a, _c in members]
-    open_counts = dict(
-        Ticket.objects.filter(assignee_id__in=ids, status__in=OPEN_STATUSES)
-        .values("assignee_id")
-        .annotate(n=Count("id"))
-        .values_list("assignee_id", "n")
-    )
+def _load_skills() -> dict[int, dict[str, int]]:
     skills: dict[int, dict[str, int]] = {}
-    for agent_id, code, level in AgentSkill.objects.filter(agent_id__in=ids).values_list(
-        "agent_id", "skill__code", "level"
-    ):
+    for agent_id, code, level in AgentSkill.objects.values_list("agent_id", "skill__code", "level"):
         skills.setdefault(agent_id, {})[code] = level
-    routing = {
-        r.agent_id: r
-        for r in AgentRouting.objects.filter(agent_id__in=ids).select_related("calendar")
-    }
+    return skills
+
+
+_roster_sql: dict[str, str] = {}
+
+
+def _roster_query() -> str:
+    vendor = transaction.get_connection().vendor
+    query = _roster_sql.get(vendor)
+    if query is None:
+        marks = ", ".join(["%s"] * len(OPEN_STATUSES))
+        query = (
+            "SELECT a.id, a.availability, a.capacity, r.last_assigned_at, c.name, "  # noqa: S608
+            f"(SELECT COUNT(*) FROM {sql.table(Ticket)} t "
+            f"WHERE t.assignee_id = a.id AND t.status IN ({marks})) "
+            f"FROM {sql.table(Agent)} a "
+            f"JOIN {sql.table(TeamMembership)} m ON m.agent_id = a.id "
+            f"JOIN {sql.table(User)} u ON u.id = a.user_id "
+            f"LEFT JOIN {sql.table(AgentRouting)} r ON r.agent_id = a.id "
+            f"LEFT JOIN {sql.table(Calendar)} c ON c.id = r.calendar_id "
+            "WHERE m.team_id = %s AND u.is_active = %s"
+        )
+        _roster_sql[vendor] = query
+    return query
+
+
+def team_agent_states(team: Team, *, now: Any = None) -> list[AgentState]:
+    """Every active member of the team as assignment sees them: availability, load and
+    round-robin position live (one compiled read), skills from a per-process cache."""
+    now = now or clock.now()
+    skills = _cached("skills", _load_skills)
     states = []
-    for agent_id, availability, capacity in members:
-        profile = routing.get(agent_id)
+    for agent_id, availability, capacity, last_assigned, calendar_name, open_count in sql.select(
+        _roster_query(), [*OPEN_STATUSES, team.pk, True]
+    ):
         working = True
-        if profile is not None and profile.calendar is not None:
-            calendar = calendar_named(profile.calendar.name)
+        if calendar_name:
+            calendar = calendar_named(calendar_name)
             working = calendar is None or calendar.is_open(now)
         states.append(
             AgentState(
@@ -171,9 +184,9 @@ def team_agent_states(team: Team, *, now: Any = None) -> list[AgentState]:
                 online=availability == Availability.ONLINE,
                 working=working,
                 capacity=capacity,
-                open_tickets=open_counts.get(agent_id, 0),
+                open_tickets=open_count,
                 skills=skills.get(agent_id, {}),
-                last_assigned_at=profile.last_assigned_at if profile else None,
+                last_assigned_at=sql.aware(last_assigned) if last_assigned else None,
             )
         )
     return states

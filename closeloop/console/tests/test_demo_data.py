@@ -89,6 +89,17 @@ def test_a_small_demo_has_breaches_escalations_and_reopenings() -> None:
 
     assert summary.skipped == []
     assert summary.tickets == Ticket.objects.count() == 180
+    # The history is labelled and a classifier trained on it is active: a new ticket about
+    # a swollen battery is recognised as one.
+    from closeloop.tickets.tests.factories import make_ticket
+    from closeloop.triage.models import ClassifierVersion, TicketTriage
+    from closeloop.triage.services import triage_ticket
+
+    assert TicketTriage.objects.filter(source="agent").count() > 100
+    assert ClassifierVersion.objects.get(is_active=True).trained_by == "demo"
+    with clock.frozen_at(NOW):
+        fresh = make_ticket(subject="H7 智能门锁 电池鼓包", body="用了两个月电池鼓包，充不进电")
+        assert triage_ticket(fresh.pk).category.code == "battery"
     assert summary.breached > 0
     assert summary.escalated > 0
     assert summary.reopened > 0
