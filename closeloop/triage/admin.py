@@ -8,9 +8,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.triage.models import (
+    AgentRouting,
     Category,
     CategorySkill,
     ClassifierVersion,
+    RoutingRule,
     Tag,
     TicketTriage,
     TriageCorrection,
@@ -152,3 +154,37 @@ class TriageCorrectionAdmin(admin.ModelAdmin):
     list_display = ["ticket", "from_category", "to_category", "agent", "created_at"]
     raw_id_fields = ["ticket"]
     list_select_related = ["from_category", "to_category", "agent"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "order", "is_active", "set_team", "set_agent", "set_priority", "stop"]
+    list_editable = ["order", "is_active"]
+    filter_horizontal = ["categories"]
+    fieldsets = [
+        (None, {"fields": ["name", "order", "is_active", "stop"]}),
+        (
+            _("When"),
+            {
+                "fields": [
+                    "categories",
+                    "kinds",
+                    "channels",
+                    "priorities",
+                    "segments",
+                    "languages",
+                    "keywords",
+                ],
+                "description": _(
+                    'Lists are JSON, e.g. ["complaint"] or ["wechat", "chat"]; empty matches all.'
+                ),
+            },
+        ),
+        (_("Then"), {"fields": ["set_team", "set_agent", "set_priority", "add_tags"]}),
+    ]
+
+
+@admin.register(AgentRouting)
+class AgentRoutingAdmin(admin.ModelAdmin):
+    list_display = ["agent", "calendar", "last_assigned_at"]
+    readonly_fields = ["last_assigned_at"]

@@ -285,7 +285,11 @@ def _triage(ticket: Ticket) -> TicketTriage:
     routing: dict[str, Any] = {"rules": outcome.matched}
     assignee_id = outcome.agent
     team = team or ticket.team
-    if assignee_id is None and team is not None:
+    if ticket.assignee_id is not None:
+        # Someone gave it to a person before triage ran: a person's choice stands.
+        assignee_id = None
+        routing["assignment"] = "already_assigned"
+    elif assignee_id is None and team is not None:
         required = taxonomy["skills"].get(trusted.pk, {}) if trusted else {}
         choice = choose_agent(
             team_agent_states(team),
@@ -315,3 +319,36 @@ def _triage(ticket: Ticket) -> TicketTriage:
     record.reason = {**record.reason, "why": why, "routing": routing}
     record.save(update_fields=["reason"])
     return record
+
+
+def reroute_open_chats(agent_id: int) -> list[int]:
+    """An agent went offline: their open chat conversations go to another available member of
+    the ticket's team (a chat cannot wait for them); returns the tickets moved. Tickets on
+    other channels stay with the agent, who answers them later."""
+    moved: list[int] = []
+    chats = Ticket.objects.filter(
+        assignee_id=agent_id, channel="chat", status__in=OPEN_STATUSES
+    ).select_related("team", "customer")
+    for ticket in chats:
+        if ticket.team is None:
+            continue
+        states = [s for s in team_agent_states(ticket.team) if s.id != agent_id]
+        choice = choose_agent(
+            states,
+            dedicated_agent=ticket.customer.dedicated_agent_id,
+            segment=ticket.customer.segment,
+        )
+        if choice.agent_id is None:
+            continue
+        with transaction.atomic():
+            ticket_assign(
+                ticket=ticket,
+                assignee=Agent.objects.select_related("user").get(pk=choice.agent_id),
+                actor=Actor.system(),
+                reason=f"routing: agent {agent_id} went offline ({choice.reason})",
+            )
+            AgentRouting.objects.update_or_create(
+                agent_id=choice.agent_id, defaults={"last_assigned_at": clock.now()}
+            )
+        moved.append(ticket.pk)
+    return moved

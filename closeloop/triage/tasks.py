@@ -11,3 +11,10 @@ def triage_task(ticket_id: int) -> str:
 
     record = triage_ticket(ticket_id)
     return "skipped" if record is None else ("needs_triage" if record.needs_triage else "triaged")
+
+
+@task()
+def reroute_task(agent_id: int) -> int:
+    from closeloop.triage.services import reroute_open_chats
+
+    return len(reroute_open_chats(agent_id))

@@ -160,3 +160,24 @@ def test_the_train_list_activate_and_rollback_commands():
     with pytest.raises(CommandError, match="no classifier version 9"):
         call_command("triage", "activate", "9")
     assert Actor.system().kind == "system"
+
+
+def test_an_agent_going_offline_hands_open_chats_to_a_teammate():
+    team = TeamFactory()
+    leaving, staying = AgentFactory(), AgentFactory()
+    member(leaving, team)
+    member(staying, team)
+    chat = make_ticket(channel="chat", team=team)
+    mail = make_ticket(channel="email", team=team)
+    for ticket in (chat, mail):
+        from closeloop.tickets.services import ticket_assign
+
+        ticket_assign(ticket=ticket, assignee=leaving, actor=Actor.system())
+    leaving.availability = "offline"
+    leaving.save()
+    call_command("worker", "--once")
+    chat.refresh_from_db()
+    mail.refresh_from_db()
+    assert chat.assignee_id == staying.pk
+    assert mail.assignee_id == leaving.pk
+    assert "went offline" in chat.events.filter(type=EventType.ASSIGNED).last().reason
