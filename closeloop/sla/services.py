@@ -16,7 +16,7 @@ from closeloop.core.errors import CloseloopError
 from closeloop.people.models import TeamMembership, TeamRole
 from closeloop.sla.clocks import ClockState, Fact, FactKind, derive_clocks
 from closeloop.sla.models import TicketClock
-from closeloop.sla.policies import LoadedPolicy, policy_for
+from closeloop.sla.policies import LoadedPolicy, active_policies, policy_for
 from closeloop.sla.signals import sla_breached
 from closeloop.tickets.models import AuthorKind, EventType, Status, Ticket, TicketEvent
 from closeloop.tickets.services import Actor, ticket_escalate, ticket_record_sla
@@ -25,7 +25,14 @@ logger = logging.getLogger(__name__)
 
 # Events that never move a clock: recomputing after them would change nothing.
 CLOCK_NEUTRAL_EVENTS = frozenset(
-    {EventType.SLA_WARNING, EventType.SLA_BREACHED, EventType.ESCALATED, EventType.ASSIGNED}
+    {
+        EventType.SLA_WARNING,
+        EventType.SLA_BREACHED,
+        EventType.ESCALATED,
+        EventType.ASSIGNED,
+        EventType.DELIVERY_FAILED,
+        EventType.CUSTOMER_MERGED,
+    }
 )
 
 
@@ -65,7 +72,12 @@ def _fact_kind(event_type: str, before: dict[str, Any], after: dict[str, Any]) -
 
 
 def policy_for_ticket(ticket: Ticket) -> LoadedPolicy | None:
-    """Return the policy that governs this ticket now."""
+    """Return the policy that governs this ticket now: the one pinned to it (by its problem
+    type) while that policy is active, else the first that matches."""
+    if ticket.sla_policy_pin:
+        for loaded in active_policies():
+            if loaded.policy.name == ticket.sla_policy_pin:
+                return loaded
     return policy_for(
         priority=ticket.priority,
         kind=ticket.kind,

@@ -149,6 +149,9 @@ class Ticket(models.Model):
     # SLA summary for the inbox, written by the sla app whenever it recomputes the clocks:
     # the earliest due time and warning time among running clocks, and the first breach.
     sla_policy_name = models.CharField(max_length=100, blank=True)
+    # A policy chosen for the ticket (by its problem type) instead of the first match by
+    # priority, kind, channel and segment; empty: matched as usual.
+    sla_policy_pin = models.CharField(_("SLA policy (pinned)"), max_length=100, blank=True)
     sla_due_at = models.DateTimeField(null=True, blank=True)
     sla_warning_at = models.DateTimeField(null=True, blank=True)
     sla_breached_at = models.DateTimeField(null=True, blank=True)

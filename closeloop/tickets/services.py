@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from closeloop.core import clock, sql
 from closeloop.core.errors import ConcurrentChange, InvalidInput, InvalidTransition
 from closeloop.core.models import Organization
+from closeloop.customers.identities import refuse_control_characters
 from closeloop.customers.models import Customer
 from closeloop.people.models import Agent, Team
 from closeloop.tickets.changes import (
@@ -550,6 +551,8 @@ UPDATABLE_FIELDS = {
     "priority": Priority,
     "touchpoint": Touchpoint,
 }
+# Free text that may be emptied (the pinned SLA policy's name), with its length limit.
+CLEARABLE_TEXT_FIELDS = {"sla_policy_pin": 100}
 
 
 @transaction.atomic
@@ -568,12 +571,13 @@ def ticket_update(
     change = Change(ticket, actor)
     updates: dict[str, Any] = {}
     for field, value in changes.items():
-        if field not in UPDATABLE_FIELDS:
+        if field in CLEARABLE_TEXT_FIELDS:
+            value = _clearable_text(value, field=field, limit=CLEARABLE_TEXT_FIELDS[field])
+        elif field not in UPDATABLE_FIELDS:
             raise InvalidInput(
                 _("%(field)s cannot be changed here.") % {"field": field}, details={"field": field}
             )
-        choices = UPDATABLE_FIELDS[field]
-        if choices is None:
+        elif (choices := UPDATABLE_FIELDS[field]) is None:
             value = clean_text(value, field=field, max_length=MAX_SUBJECT_LENGTH)
         else:
             choice(value, choices, field=field)
@@ -597,6 +601,17 @@ def ticket_update(
         save_fields(change, **updates)
     change.finish()
     return ticket
+
+
+def _clearable_text(value: Any, *, field: str, limit: int) -> str:
+    text = str(value or "").strip()
+    refuse_control_characters(text, field=field)
+    if len(text) > limit:
+        raise InvalidInput(
+            _("%(field)s is longer than %(limit)d characters.") % {"field": field, "limit": limit},
+            details={"field": field, "limit": limit},
+        )
+    return text
 
 
 def tickets_autoclose_due(*, limit: int = 500) -> int:

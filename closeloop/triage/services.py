@@ -76,7 +76,7 @@ def _cached(name: str, load: Any) -> Any:
 
 
 def _load_categories() -> dict[str, Any]:
-    categories = {c.pk: c for c in Category.objects.all()}
+    categories = {c.pk: c for c in Category.objects.select_related("team", "sla_policy")}
     paths: dict[str, tuple[str, ...]] = {}
     for category in categories.values():
         path = [category.code]
@@ -234,6 +234,8 @@ def _triage(ticket: Ticket) -> TicketTriage:
             changes["kind"] = trusted.default_kind
         if trusted.default_priority and _RANK[trusted.default_priority] > _RANK[ticket.priority]:
             changes["priority"] = trusted.default_priority
+        if trusted.sla_policy is not None and trusted.sla_policy.name != ticket.sla_policy_pin:
+            changes["sla_policy_pin"] = trusted.sla_policy.name
     customer = ticket.customer
     recent = (
         Ticket.objects.filter(

@@ -90,7 +90,11 @@ def test_a_trained_classifier_sets_the_category_and_skills_pick_the_agent(settin
     assert "accuracy" in version.evaluation
 
     team = TeamFactory(code="technical")
-    Category.objects.filter(code="battery").update(team=team)
+    from closeloop.sla.models import SlaPolicy
+
+    Category.objects.filter(code="battery").update(
+        team=team, sla_policy=SlaPolicy.objects.get(name="Low priority")
+    )
     novice, expert = AgentFactory(), AgentFactory()
     member(novice, team)
     member(expert, team)
@@ -105,6 +109,8 @@ def test_a_trained_classifier_sets_the_category_and_skills_pick_the_agent(settin
     assert (ticket.kind, ticket.priority, ticket.team) == ("complaint", "high", team)
     assert ticket.assignee_id == expert.pk  # meets the battery ≥ 2 requirement
     assert "category battery" in _reasons(ticket, EventType.FIELD_CHANGED)[0]
+    # The problem type's own SLA policy governs it, not the one its priority would match.
+    assert (ticket.sla_policy_pin, ticket.sla_policy_name) == ("Low priority", "Low priority")
 
 
 def test_vip_customers_go_to_their_dedicated_agent():
