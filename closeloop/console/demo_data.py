@@ -48,7 +48,7 @@ from closeloop.console.demo_content import (
     VIP_AGENTS,
     Scenario,
 )
-from closeloop.console.demo_triage import label_history, train_demo_classifier
+from closeloop.console.demo_triage import assign_teams, label_history, train_demo_classifier
 from closeloop.core import clock
 from closeloop.core.errors import CloseloopError
 from closeloop.core.models import Organization
@@ -181,6 +181,7 @@ def load_demo(
         _say(stdout, f"Importing {len(lines)} demo tickets …")
         report = import_lines(lines, sweep=sla_sweep)
         labelled = label_history(scenarios)
+        assign_teams()
         _say(stdout, f"Training the ticket classifier on {labelled} labelled tickets …")
         train_demo_classifier(labelled)
         summary = _summary(report.errors, started, end)

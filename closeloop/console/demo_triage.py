@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from django.db import transaction
 
+from closeloop.people.models import Team
 from closeloop.tickets.models import Ticket
 from closeloop.triage.models import Category, ClassifierVersion, TicketTriage, TriageSource
 from closeloop.triage.training import MIN_EXAMPLES, classifier_train
@@ -29,6 +30,21 @@ CATEGORY_OF_SCENARIO = {
     "damaged_delivery": "damaged-in-transit",
     "firmware": "firmware-update",
 }
+
+
+# Which demo team looks after which family of problems (routing picks the agent inside it).
+TEAM_OF_FAMILY = {"product": "technical", "service": "after-sales", "process": "after-sales"}
+TEAM_OF_CATEGORY = {"how-to": "pre-sales", "coupon": "pre-sales", "compatibility": "pre-sales"}
+
+
+def assign_teams() -> None:
+    """Give every problem type of the default taxonomy a demo team."""
+    teams = {team.code: team for team in Team.objects.all()}
+    for category in Category.objects.all():
+        code = TEAM_OF_CATEGORY.get(category.code) or TEAM_OF_FAMILY.get(category.family, "")
+        if code in teams and category.team_id is None:
+            category.team = teams[code]
+            category.save(update_fields=["team"])
 
 
 @transaction.atomic

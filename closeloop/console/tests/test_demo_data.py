@@ -100,6 +100,9 @@ def test_a_small_demo_has_breaches_escalations_and_reopenings() -> None:
     with clock.frozen_at(NOW):
         fresh = make_ticket(subject="H7 智能门锁 电池鼓包", body="用了两个月电池鼓包，充不进电")
         assert triage_ticket(fresh.pk).category.code == "battery"
+    fresh.refresh_from_db()
+    assert fresh.team.code == "technical"
+    assert fresh.assignee is not None
     assert summary.breached > 0
     assert summary.escalated > 0
     assert summary.reopened > 0
