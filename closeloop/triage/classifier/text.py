@@ -7,7 +7,7 @@ import unicodedata
 
 # CJK ideographs, kana and hangul: one token per character, since these scripts do not put
 # spaces between words. Word n-grams over them are character n-grams, which classify Chinese
-# better than jieba's words (docs/_fragments/triage-classifier.md).
+# better than jieba's words (docs/triage.md).
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:'[^\W_{_CJK}]+)?")
 
