@@ -273,8 +273,8 @@ def _triage(ticket: Ticket) -> TicketTriage:
     team = None
     if outcome.team:
         team = Team.objects.filter(code=outcome.team).first()
-    elif trusted is not None and trusted.team_id:
-        team = trusted.team
+    elif trusted is not None and trusted.team_id and ticket.team_id is None:
+        team = trusted.team  # a team someone chose at creation stands; rules may override
     actor = Actor.system()
     explanation = "triage: " + "; ".join(why) if why else "triage"
     if changes or (team is not None and team.pk != ticket.team_id):

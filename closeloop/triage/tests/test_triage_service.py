@@ -187,3 +187,16 @@ def test_an_agent_going_offline_hands_open_chats_to_a_teammate():
     assert chat.assignee_id == staying.pk
     assert mail.assignee_id == leaving.pk
     assert "went offline" in chat.events.filter(type=EventType.ASSIGNED).last().reason
+
+
+def test_a_team_chosen_at_creation_stands_against_the_category_team():
+    lead = AgentFactory()
+    _labelled(BATTERY, "battery", lead)
+    _labelled(REFUND, "refund", lead)
+    classifier_train(activate=True)
+    chosen, category_team = TeamFactory(), TeamFactory()
+    Category.objects.filter(code="battery").update(team=category_team)
+    ticket = make_ticket(subject="电池鼓包", body="battery swollen 电池鼓包", team=chosen)
+    triage_ticket(ticket.pk)
+    ticket.refresh_from_db()
+    assert ticket.team == chosen
