@@ -7,23 +7,14 @@ each user's identity, so a user of the app can only ever write and read as thems
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import ValidationError as NinjaValidationError
-from pydantic import ValidationError
 
-from closeloop.channels import pipeline
-from closeloop.channels.app.adapter import CHANNEL
-from closeloop.channels.app.payload import (
-    AppMessageIn,
-    attachments_decode,
-    handles_check,
-    identity_check,
-    message_body,
-)
+from closeloop.channels.app.payload import AppMessageIn, app_message_store, identity_check
 from closeloop.channels.app.selectors import MAX_TICKETS, ConversationTicket, app_conversation
+from closeloop.channels.http import AcceptedOut, accepted, parse_json
 from closeloop.channels.integrations import integration_for as find_integration
 from closeloop.channels.models import Integration, IntegrationKind
 from closeloop.customers.identities import normalize_identity
@@ -33,18 +24,9 @@ from closeloop.tickets.models import Message
 router = Router(tags=["channels"])
 
 
-class AcceptedOut(Schema):
-    status: Literal["accepted", "duplicate"]
-    id: int = Field(..., description="Closeloop's id of the stored message.")
-
-
 def integration_for(request: HttpRequest) -> Integration:
     """The enabled app integration the request names in its key header."""
     return find_integration(request, IntegrationKind.APP)
-
-
-def _errors(error: ValidationError) -> list[dict[str, Any]]:
-    return [dict(detail) for detail in error.errors(include_url=False, include_context=False)]
 
 
 def _inlined(schema: Any, definitions: dict[str, Any]) -> Any:
@@ -82,35 +64,14 @@ _MESSAGE_BODY = {
 )
 def app_message_receive_view(request: HttpRequest) -> Status[AcceptedOut]:
     integration = integration_for(request)
-    try:
-        message = AppMessageIn.model_validate_json(request.body)
-    except ValidationError as error:
-        raise NinjaValidationError(_errors(error)) from None
-    identity_check(
+    inbound, created = app_message_store(
         integration,
-        app_user_id=message.app_user_id,
-        email=message.email,
-        phone=message.phone,
-        signature=message.identity_signature,
-    )
-    # Everything the worker will need is checked now, so a bad message is refused here
-    # rather than stored and failed later.
-    handles_check(message)
-    attachments_decode(message)
-    message_body(message)
-    inbound, created = pipeline.inbound_store(
-        channel=CHANNEL,
-        external_id=f"{integration.key}:{message.message_id}",
+        parse_json(AppMessageIn, request.body),
         raw=request.body,
-        content_type=request.content_type or "application/json",
-        meta={
-            "integration": integration.key,
-            "app_user_id": message.app_user_id,
-            "identity_verified": True,
-            "remote_addr": request.META.get("REMOTE_ADDR", ""),
-        },
+        content_type=request.content_type,
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
     )
-    return Status(202, AcceptedOut(status="accepted" if created else "duplicate", id=inbound.pk))
+    return accepted(inbound, created)
 
 
 class ConversationQuery(Schema):

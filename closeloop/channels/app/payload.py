@@ -13,7 +13,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 
-from closeloop.channels.models import Integration
+from closeloop.channels import pipeline
+from closeloop.channels.models import InboundMessage, Integration
 from closeloop.channels.signing import InvalidSignature, verify_value
 from closeloop.core.errors import InvalidInput
 from closeloop.core.models import Organization
@@ -152,3 +153,37 @@ def message_meta(message: AppMessageIn, *, integration_key: str) -> dict[str, An
     if message.device is not None:
         meta["device"] = {key: value for key, value in message.device.model_dump().items() if value}
     return {"app": meta}
+
+
+def app_message_store(
+    integration: Integration,
+    message: AppMessageIn,
+    *,
+    raw: bytes,
+    content_type: str | None,
+    remote_addr: str = "",
+) -> tuple[InboundMessage, bool]:
+    """Check a signed app message completely, then store it raw for the worker; return
+    (row, created). A bad message is refused here rather than stored and failed later."""
+    identity_check(
+        integration,
+        app_user_id=message.app_user_id,
+        email=message.email,
+        phone=message.phone,
+        signature=message.identity_signature,
+    )
+    handles_check(message)
+    attachments_decode(message)
+    message_body(message)
+    return pipeline.inbound_store(
+        channel="app",
+        external_id=f"{integration.key}:{message.message_id}",
+        raw=raw,
+        content_type=content_type or "application/json",
+        meta={
+            "integration": integration.key,
+            "app_user_id": message.app_user_id,
+            "identity_verified": True,
+            "remote_addr": remote_addr,
+        },
+    )

@@ -8,23 +8,17 @@ and answers 202 at once; the worker turns it into a ticket message.
 
 from __future__ import annotations
 
-from typing import Literal
-
-from django.conf import settings
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from closeloop.channels.email.intake import ChannelDisabled, email_check_size, email_store
-from closeloop.channels.signing import verify
-from closeloop.core.errors import InvalidInput
+from closeloop.channels.email.intake import (
+    email_check_size,
+    email_webhook_secret,
+    email_webhook_store,
+)
+from closeloop.channels.http import AcceptedOut, accepted
 
 router = Router(tags=["channels"])
-
-
-class InboundAccepted(Schema):
-    status: Literal["accepted", "duplicate"]
-    id: int
 
 
 class ErrorOut(Schema):
@@ -35,7 +29,7 @@ class ErrorOut(Schema):
 @router.post(
     "/inbound",
     auth=None,
-    response={202: InboundAccepted, 400: ErrorOut, 403: ErrorOut, 413: ErrorOut},
+    response={202: AcceptedOut, 400: ErrorOut, 403: ErrorOut, 413: ErrorOut},
     summary="Receive one raw email (message/rfc822 body, HMAC-signed)",
     openapi_extra={
         "requestBody": {
@@ -44,21 +38,16 @@ class ErrorOut(Schema):
         }
     },
 )
-def email_inbound(request: HttpRequest, mailbox: str = "") -> Status:
-    secret = str(settings.CLOSELOOP.get("EMAIL_WEBHOOK_SECRET", "") or "")
-    if not secret:
-        raise ChannelDisabled(_("The email webhook is not configured (EMAIL_WEBHOOK_SECRET)."))
+def email_inbound(request: HttpRequest, mailbox: str = "") -> Status[AcceptedOut]:
+    secret = email_webhook_secret()
+    # The declared length is checked before the body is read, so an oversized mail is
+    # refused without taking it into memory.
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
     email_check_size(declared)
-    raw = request.body
-    email_check_size(len(raw))
-    verify(secret, raw, request.headers)
-    if not raw.strip():
-        raise InvalidInput(_("The request body must be a raw email message."))
-    inbound, created = email_store(raw, mailbox=mailbox, source="webhook")
-    return Status(
-        202, InboundAccepted(status="accepted" if created else "duplicate", id=inbound.pk)
+    inbound, created = email_webhook_store(
+        request.body, secret=secret, headers=request.headers, mailbox=mailbox
     )
+    return accepted(inbound, created)

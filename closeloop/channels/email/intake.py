@@ -4,6 +4,7 @@ came through."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +13,8 @@ from django.utils.translation import gettext as _
 from closeloop.channels.email.parse import message_id_of
 from closeloop.channels.models import InboundMessage
 from closeloop.channels.pipeline import inbound_store
-from closeloop.core.errors import CloseloopError
+from closeloop.channels.signing import verify
+from closeloop.core.errors import CloseloopError, InvalidInput
 
 CHANNEL = "email"
 CONTENT_TYPE = "message/rfc822"
@@ -70,3 +72,23 @@ def email_store(
         meta=meta,
         enqueue=enqueue,
     )
+
+
+def email_webhook_secret() -> str:
+    """The webhook's signing secret; without one the webhook takes nothing."""
+    secret = str(settings.CLOSELOOP.get("EMAIL_WEBHOOK_SECRET", "") or "")
+    if not secret:
+        raise ChannelDisabled(_("The email webhook is not configured (EMAIL_WEBHOOK_SECRET)."))
+    return secret
+
+
+def email_webhook_store(
+    raw: bytes, *, secret: str, headers: Mapping[str, str], mailbox: str = ""
+) -> tuple[InboundMessage, bool]:
+    """Store a mail a provider forwarded: within the size limit, signed with the secret,
+    not empty. Returns (row, created)."""
+    email_check_size(len(raw))
+    verify(secret, raw, headers)
+    if not raw.strip():
+        raise InvalidInput(_("The request body must be a raw email message."))
+    return email_store(raw, mailbox=mailbox, source="webhook")

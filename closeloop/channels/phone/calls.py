@@ -14,6 +14,8 @@ from typing import Any, Literal
 from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 
+from closeloop.channels import pipeline
+from closeloop.channels.models import InboundMessage, Integration
 from closeloop.core import clock
 from closeloop.core.errors import CloseloopError, InvalidInput
 from closeloop.core.models import Organization
@@ -218,3 +220,27 @@ def call_meta(call: Call, *, integration_key: str, agent_id: int | None) -> dict
             "has_transcript": bool(call.transcript),
         }
     }
+
+
+def call_store(
+    integration: Integration,
+    record: CallIn,
+    *,
+    raw: bytes,
+    content_type: str | None,
+    remote_addr: str = "",
+) -> tuple[InboundMessage, bool]:
+    """Check a call record, then store it raw for the worker; return (row, created)."""
+    call = call_check(record)
+    return pipeline.inbound_store(
+        channel="phone",
+        external_id=f"{integration.key}:{call.call_id}",
+        raw=raw,
+        content_type=content_type or "application/json",
+        meta={
+            "integration": integration.key,
+            "direction": call.direction,
+            "customer_number": call.customer_number,
+            "remote_addr": remote_addr,
+        },
+    )

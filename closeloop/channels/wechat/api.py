@@ -14,29 +14,15 @@ API (403 ``invalid_signature``, 400 ``invalid_xml``, 404 ``not_found``).
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 from ninja import Router
 
-from closeloop.channels import pipeline
-from closeloop.channels.models import WeChatAccount
-from closeloop.channels.signing import InvalidSignature
-from closeloop.channels.wechat.crypto import check_signature, check_timestamp, decrypt
-from closeloop.channels.wechat.messages import InvalidXml, WeChatMessage, xml_fields
-from closeloop.core import clock
-from closeloop.core.errors import NotFound
+from closeloop.channels.wechat.inbound import (
+    wechat_account,
+    wechat_check_address,
+    wechat_push_store,
+)
 
 router = Router(tags=["channels"])
-
-CHANNEL = "wechat"
-
-
-def _account(app_id: str) -> WeChatAccount:
-    try:
-        return WeChatAccount.objects.get(app_id=app_id, enabled=True)
-    except WeChatAccount.DoesNotExist:
-        raise NotFound(
-            _("There is no enabled WeChat account %(app_id)s.") % {"app_id": app_id}
-        ) from None
 
 
 def _plain(text: str) -> HttpResponse:
@@ -58,37 +44,10 @@ def wechat_verify(
     nonce: str = "",
     echostr: str = "",
 ) -> HttpResponse:
-    account = _account(app_id)
-    check_timestamp(timestamp, now=clock.now().timestamp())
-    check_signature((account.token, timestamp, nonce), signature)
-    return _plain(echostr)
-
-
-def received_xml(
-    account: WeChatAccount,
-    body: bytes,
-    *,
-    signature: str,
-    timestamp: str,
-    nonce: str,
-    encrypt_type: str,
-    msg_signature: str,
-) -> bytes:
-    """The message XML of a verified request: the body (plain mode), or what its ``Encrypt``
-    holds (safe mode; compatible mode sends the same with the plain fields beside it)."""
-    check_timestamp(timestamp, now=clock.now().timestamp())
-    if encrypt_type.lower() != "aes":
-        check_signature((account.token, timestamp, nonce), signature)
-        return body
-    if not account.encoding_aes_key:
-        raise InvalidSignature(_("The message is encrypted but the account has no EncodingAESKey."))
-    encrypted = xml_fields(body).get("Encrypt", "").strip()
-    if not encrypted:
-        raise InvalidXml(_("The encrypted message has no <Encrypt> element."))
-    check_signature((account.token, timestamp, nonce, encrypted), msg_signature)
-    return decrypt(
-        encoding_aes_key=account.encoding_aes_key, app_id=account.app_id, encrypted=encrypted
+    wechat_check_address(
+        wechat_account(app_id), signature=signature, timestamp=timestamp, nonce=nonce
     )
+    return _plain(echostr)
 
 
 @router.post(
@@ -107,22 +66,13 @@ def wechat_receive(
     encrypt_type: str = "",
     msg_signature: str = "",
 ) -> HttpResponse:
-    account = _account(app_id)
-    xml = received_xml(
-        account,
+    wechat_push_store(
+        wechat_account(app_id),
         request.body,
         signature=signature,
         timestamp=timestamp,
         nonce=nonce,
         encrypt_type=encrypt_type,
         msg_signature=msg_signature,
-    )
-    message = WeChatMessage.from_xml(xml)
-    pipeline.inbound_store(
-        channel=CHANNEL,
-        external_id=message.external_id,
-        raw=xml,
-        content_type="application/xml",
-        meta=message.meta(account.app_id),
     )
     return _plain("success")
