@@ -245,16 +245,3 @@ def _safe_filename(name: str) -> str:
     base = re.split(r"[\\/]", (name or "").strip())[-1]
     cleaned = _UNSAFE_FILENAME.sub("_", base).strip(". ")
     return cleaned[-200:] or "attachment"
-
-
-def attachment_facts(attachment: Attachment) -> dict[str, Any]:
-    """How the API shows an attachment."""
-    return {
-        "id": attachment.pk,
-        "filename": attachment.filename,
-        "content_type": attachment.content_type,
-        "size": attachment.size,
-        "inline": attachment.is_inline,
-        "content_id": attachment.content_id,
-        "refused": attachment.refused_reason or None,
-    }

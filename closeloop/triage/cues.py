@@ -27,7 +27,8 @@ _ANGER = re.compile(
     r"\bangry|furious|ridiculous|outrageous|fed up|sick of|!!!|！！"
 )
 _RAISE = {"low": "medium", "medium": "high", "high": "high"}
-_RANK = {"low": 0, "medium": 1, "high": 2}
+# Priorities in order, to raise a priority and never lower it.
+PRIORITY_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
 @dataclass
@@ -56,12 +57,12 @@ def suggest(
     if _ANGER.search(folded):
         priority = _RAISE[priority]
         suggestion.reasons.append("anger cue")
-    if segment in ("vip", "high_value") and _RANK[priority] < _RANK["high"]:
+    if segment in ("vip", "high_value") and PRIORITY_RANK[priority] < PRIORITY_RANK["high"]:
         priority = "high"
         suggestion.reasons.append(f"customer segment {segment}")
     if recent_contacts >= 2:
         priority = _RAISE[priority]
         suggestion.reasons.append(f"contacted {recent_contacts} times in 7 days")
-    if _RANK[priority] > _RANK.get(current_priority, 1):
+    if PRIORITY_RANK[priority] > PRIORITY_RANK.get(current_priority, 1):
         suggestion.priority = priority
     return suggestion

@@ -9,8 +9,6 @@ triaged: it already has its team and people.
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from closeloop.core import clock, sql
+from closeloop.core.cache import ProcessCache
 from closeloop.core.errors import CloseloopError
 from closeloop.customers.models import Customer
 from closeloop.people.models import Agent, AgentSkill, Availability, Team, TeamMembership
@@ -26,7 +25,7 @@ from closeloop.sla.policies import calendar_named
 from closeloop.tickets.models import OPEN_STATUSES, AuthorKind, Kind, Message, Ticket
 from closeloop.tickets.services import Actor, ticket_assign, ticket_update
 from closeloop.triage.classifier import TextClassifier, classifier_from_bytes
-from closeloop.triage.cues import suggest
+from closeloop.triage.cues import PRIORITY_RANK, suggest
 from closeloop.triage.decisions import ticket_text, triage_record
 from closeloop.triage.models import (
     AgentRouting,
@@ -50,29 +49,13 @@ from closeloop.triage.versions import version_active, version_active_loaded
 
 logger = logging.getLogger(__name__)
 
-_RANK = {"low": 0, "medium": 1, "high": 2}
-# Rules and the taxonomy change rarely and are read for every ticket: kept per process and
-# re-read at most this often.
-CACHE_SECONDS = 10.0
-_lock = threading.Lock()
-_cache: dict[str, tuple[float, Any]] = {}
+# Rules, the taxonomy and skills change rarely and are read for every ticket.
+_cache = ProcessCache(seconds=10.0)
 
 
-def clear_caches() -> None:
-    """Forget cached rules and categories (after an edit here; between tests)."""
-    with _lock:
-        _cache.clear()
-
-
-def _cached(name: str, load: Any) -> Any:
-    with _lock:
-        entry = _cache.get(name)
-        if entry is not None and time.monotonic() - entry[0] < CACHE_SECONDS:
-            return entry[1]
-    value = load()
-    with _lock:
-        _cache[name] = (time.monotonic(), value)
-    return value
+def clear_caches(**_kwargs: object) -> None:
+    """Forget cached rules, categories and skills (after an edit here; between tests)."""
+    _cache.clear()
 
 
 def _load_categories() -> dict[str, Any]:
@@ -169,7 +152,7 @@ def team_agent_states(team: Team, *, now: Any = None) -> list[AgentState]:
     """Every active member of the team as assignment sees them: availability, load and
     round-robin position live (one compiled read), skills from a per-process cache."""
     now = now or clock.now()
-    skills = _cached("skills", _load_skills)
+    skills = _cache.get("skills", _load_skills)
     states = []
     for agent_id, availability, capacity, last_assigned, calendar_name, open_count in sql.select(
         _roster_query(), [*OPEN_STATUSES, team.pk, True]
@@ -210,7 +193,7 @@ def _triage(ticket: Ticket) -> TicketTriage:
         .first()
     )
     text = ticket_text(ticket.subject, body)
-    taxonomy = _cached("categories", _load_categories)
+    taxonomy = _cache.get("categories", _load_categories)
     classifier = version_active_loaded(_load_classifier)
     version = version_active() if classifier is not None else None
     category: Category | None = None
@@ -232,7 +215,10 @@ def _triage(ticket: Ticket) -> TicketTriage:
         why.append(f"category {trusted.code} ({confidence:.2f})")
         if trusted.default_kind and ticket.kind == Kind.INQUIRY:
             changes["kind"] = trusted.default_kind
-        if trusted.default_priority and _RANK[trusted.default_priority] > _RANK[ticket.priority]:
+        if (
+            trusted.default_priority
+            and PRIORITY_RANK[trusted.default_priority] > PRIORITY_RANK[ticket.priority]
+        ):
             changes["priority"] = trusted.default_priority
         if trusted.sla_policy is not None and trusted.sla_policy.name != ticket.sla_policy_pin:
             changes["sla_policy_pin"] = trusted.sla_policy.name
@@ -266,7 +252,7 @@ def _triage(ticket: Ticket) -> TicketTriage:
         language=_language(customer, text),
         text=text,
     )
-    outcome = apply_rules(facts, _cached("rules", _load_rules))
+    outcome = apply_rules(facts, _cache.get("rules", _load_rules))
     if outcome.priority:
         changes["priority"] = outcome.priority
     why.extend(f"rule {m['rule']}" for m in outcome.matched)

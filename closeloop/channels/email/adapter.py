@@ -7,7 +7,6 @@ replies marks that delivery failed on its ticket.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.db.models import Q
@@ -21,6 +20,7 @@ from closeloop.channels.email.outbound import latest_customer_email, smtp_send
 from closeloop.channels.email.parse import ParsedEmail, parse_email
 from closeloop.channels.models import Delivery, DeliveryStatus, InboundMessage, Mailbox
 from closeloop.core import schedule
+from closeloop.core.cache import ProcessCache
 from closeloop.customers.models import IdentityKind
 from closeloop.tickets.intake import Contact
 from closeloop.tickets.models import Message, Ticket
@@ -47,34 +47,30 @@ def _fail_bounced(noise: Noise) -> int:
     return failed
 
 
-# Our own addresses, read on every inbound mail and changed rarely: each process keeps them
-# for a few seconds.
-_OWN_ADDRESSES_SECONDS = 10.0
-_own_addresses: tuple[float, frozenset[str]] = (0.0, frozenset())
+# Our own addresses, read on every inbound mail and changed rarely.
+_own_addresses = ProcessCache(seconds=10.0)
 
 
 def clear_own_addresses(**_kwargs: object) -> None:
     """Forget the cached addresses (a mailbox was saved or deleted here; between tests)."""
-    global _own_addresses
-    _own_addresses = (0.0, frozenset())
+    _own_addresses.clear()
 
 
 post_save.connect(clear_own_addresses, sender=Mailbox, dispatch_uid="email.own_addresses")
 post_delete.connect(clear_own_addresses, sender=Mailbox, dispatch_uid="email.own_addresses")
 
 
+def _load_own_addresses() -> frozenset[str]:
+    return frozenset(
+        address.lower() for address in Mailbox.objects.values_list("address", flat=True)
+    )
+
+
 def _is_own_mail(parsed: ParsedEmail) -> bool:
     """Mail from one of our own mailboxes (a forwarding loop) is never a customer's."""
-    global _own_addresses
     if not parsed.from_address:
         return False
-    read_at, addresses = _own_addresses
-    if time.monotonic() - read_at > _OWN_ADDRESSES_SECONDS:
-        addresses = frozenset(
-            address.lower() for address in Mailbox.objects.values_list("address", flat=True)
-        )
-        _own_addresses = (time.monotonic(), addresses)
-    return parsed.from_address.lower() in addresses
+    return parsed.from_address.lower() in _own_addresses.get("addresses", _load_own_addresses)
 
 
 def _body(parsed: ParsedEmail, inbound: InboundMessage) -> str:
