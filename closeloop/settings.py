@@ -65,7 +65,9 @@ INSTALLED_APPS = [
     "closeloop.sla",
     "closeloop.tickets",
     "closeloop.triage",
+    "closeloop.knowledge",
     "closeloop.channels",
+    "closeloop.portal",
     "closeloop.console",
 ]
 

@@ -8,7 +8,8 @@ from closeloop.core.errors import InvalidTransition
 from closeloop.tickets.models import Status
 
 ALLOWED: dict[Status, frozenset[Status]] = {
-    Status.NEW: frozenset({Status.ASSIGNED}),
+    # A new ticket is resolved without an assignee only by the FAQ bot answering it.
+    Status.NEW: frozenset({Status.ASSIGNED, Status.RESOLVED}),
     Status.ASSIGNED: frozenset({Status.IN_PROGRESS}),
     Status.IN_PROGRESS: frozenset({Status.PENDING_CUSTOMER, Status.RESOLVED}),
     Status.PENDING_CUSTOMER: frozenset({Status.IN_PROGRESS, Status.RESOLVED}),

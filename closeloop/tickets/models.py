@@ -109,6 +109,9 @@ class Ticket(models.Model):
         db_index=False,
     )
     escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    # The FAQ bot holds the conversation: triage and routing wait until it hands off (or the
+    # conversation ends without a person).
+    is_with_bot = models.BooleanField(_("with the bot"), default=False)
     escalated_to = models.ForeignKey(
         "people.Agent",
         null=True,

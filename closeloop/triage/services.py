@@ -177,10 +177,18 @@ def team_agent_states(team: Team, *, now: Any = None) -> list[AgentState]:
 
 def triage_ticket(ticket_id: int) -> TicketTriage | None:
     """Classify, prioritise and route one new ticket (idempotent: a triaged ticket is left
-    alone). Returns its triage record."""
+    alone). Returns its triage record.
+
+    A ticket the FAQ bot holds is left alone too: the bot calls this again when it hands the
+    conversation to a person.
+    """
     with transaction.atomic():
         ticket = Ticket.objects.select_related("customer", "team").get(pk=ticket_id)
-        if TicketTriage.objects.filter(ticket=ticket).exists() or not ticket.is_open:
+        if (
+            ticket.is_with_bot
+            or not ticket.is_open
+            or TicketTriage.objects.filter(ticket=ticket).exists()
+        ):
             return None
         return _triage(ticket)
 

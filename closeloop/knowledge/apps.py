@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KnowledgeConfig(AppConfig):
+    """Help articles, their search, usage, the FAQ bot and its hand-off to people."""
+
+    name = "closeloop.knowledge"
+    label = "knowledge"
+    verbose_name = _("Knowledge")
