@@ -437,3 +437,25 @@ class BotSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Bot settings"))
+
+
+class FaqModel(models.Model):
+    """The bot's question matcher, trained on the published public articles' titles and
+    example questions; the newest row whose ``fingerprint`` matches the articles is used."""
+
+    # A digest of the articles (ids, versions) it was trained on: a change means retraining.
+    fingerprint = models.CharField(max_length=64)
+    article_count = models.PositiveIntegerField(default=0)
+    example_count = models.PositiveIntegerField(default=0)
+    model = models.BinaryField()
+    evaluation = models.JSONField(default=dict, blank=True)
+    trained_at = models.DateTimeField(_("trained at"))
+    seconds = models.FloatField(_("training seconds"), default=0)
+
+    class Meta:
+        verbose_name = _("FAQ matcher")
+        verbose_name_plural = _("FAQ matchers")
+        indexes = [models.Index(fields=["-trained_at"], name="faq_model_latest")]
+
+    def __str__(self) -> str:
+        return f"FAQ matcher {self.trained_at:%Y-%m-%d %H:%M}"

@@ -152,6 +152,24 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
+            name='FaqModel',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('fingerprint', models.CharField(max_length=64)),
+                ('article_count', models.PositiveIntegerField(default=0)),
+                ('example_count', models.PositiveIntegerField(default=0)),
+                ('model', models.BinaryField()),
+                ('evaluation', models.JSONField(blank=True, default=dict)),
+                ('trained_at', models.DateTimeField(verbose_name='trained at')),
+                ('seconds', models.FloatField(default=0, verbose_name='training seconds')),
+            ],
+            options={
+                'verbose_name': 'FAQ matcher',
+                'verbose_name_plural': 'FAQ matchers',
+                'indexes': [models.Index(fields=['-trained_at'], name='faq_model_latest')],
+            },
+        ),
+        migrations.CreateModel(
             name='SearchMiss',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
