@@ -495,14 +495,22 @@ def ticket_pend(*, ticket: Ticket, actor: Actor, reason: str = "") -> Ticket:
     )
 
 
+_WORKED_ON = frozenset({Status.IN_PROGRESS, Status.PENDING_CUSTOMER})
+
+
 @transaction.atomic
 def ticket_resolve(*, ticket: Ticket, actor: Actor, reason: str = "") -> Ticket:
-    """The team considers the matter solved; the customer is asked to confirm."""
+    """The team considers the matter solved; the customer is asked to confirm.
+
+    Only the FAQ bot resolves a new ticket (one it answered without a person); everyone else
+    resolves a ticket that is in work or waiting on the customer.
+    """
     return _simple_transition(
         ticket,
         actor,
         Status.RESOLVED,
         reason,
+        sources=None if actor.kind == AuthorKind.BOT else _WORKED_ON,
         pending_since=None,
         resolved_at=lambda change: change.at,
     )
