@@ -1,0 +1,417 @@
+"""Article search: the database's own full-text engine over Closeloop's tokens, BM25 ranking
+computed the same way on SQLite (FTS5's ``bm25()``) and PostgreSQL (the same formula in SQL),
+team-edited synonyms, highlighted snippets, and searches without a result recorded.
+
+BM25 as FTS5 computes it (``fts5_aux.c``): k1 = 1.2, b = 0.75; per query term,
+idf = ln((N - n + 0.5) / (n + 0.5)), floored at 1e-6 (N articles in the index, n of them
+holding the term); tf = 2 per occurrence in the title plus 1 per occurrence in the body;
+D = the article's tokens (title and body), avgdl = all tokens ÷ N;
+score = Σ idf · tf · (k1 + 1) / (tf + k1 · (1 - b + b · D / avgdl)). Ties go to the lower id.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from closeloop.core import clock
+from closeloop.core.cache import ProcessCache
+from closeloop.core.errors import InvalidInput
+from closeloop.knowledge.index import POSTGRES_TABLE, SQLITE_TABLE, tsquery_literal
+from closeloop.knowledge.markdown import plain_text
+from closeloop.knowledge.models import (
+    Article,
+    ArticleStatus,
+    SearchMiss,
+    SynonymGroup,
+    Visibility,
+)
+from closeloop.knowledge.text import normalize, tokenize
+from closeloop.tickets.models import AuthorKind, Ticket
+from closeloop.triage.models import Category
+
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 32  # query tokens plus synonyms; a longer text is cut to its first terms
+MAX_LIMIT = 50
+SNIPPET_LENGTH = 160
+TITLE_WEIGHT = 2.0
+BODY_WEIGHT = 1.0
+SCORE_DIGITS = 9  # scores are compared rounded, so float summation order cannot reorder ties
+
+AUDIENCES: dict[str, tuple[str, ...]] = {
+    "customer": (Visibility.PUBLIC,),
+    "bot": (Visibility.PUBLIC,),  # the bot answers customers: public articles only
+    "agent": (Visibility.PUBLIC, Visibility.INTERNAL),
+}
+MISS_AUDIENCES = frozenset({"customer", "agent"})
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One article found, with its score and a highlighted snippet."""
+
+    article_id: int
+    slug: str
+    title: str
+    summary: str
+    language: str
+    visibility: str
+    category_code: str
+    score: float
+    snippet_html: str  # escaped text, matched words in <mark>…</mark>
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """What a search found, best first, and the synonyms it also looked for."""
+
+    query: str
+    hits: list[SearchHit]
+    expanded_terms: list[str]
+
+
+# --- synonyms -------------------------------------------------------------------------------
+
+_synonym_cache = ProcessCache(seconds=30.0)
+
+
+@dataclass(frozen=True)
+class SynonymMap:
+    """Single tokens and token sequences (multi-word terms), each with its group's tokens."""
+
+    words: dict[str, frozenset[str]]
+    phrases: tuple[tuple[frozenset[str], frozenset[str]], ...]
+
+
+def _load_synonyms() -> SynonymMap:
+    words: dict[str, set[str]] = {}
+    phrases: list[tuple[frozenset[str], frozenset[str]]] = []
+    for group in SynonymGroup.objects.filter(is_active=True).order_by("id"):
+        term_tokens = [tokenize(term) for term in group.term_list]
+        group_tokens = frozenset(token for tokens in term_tokens for token in tokens)
+        for tokens in term_tokens:
+            if len(tokens) == 1:
+                words.setdefault(tokens[0], set()).update(group_tokens)
+            elif tokens:
+                phrases.append((frozenset(tokens), group_tokens))
+    return SynonymMap(
+        words={word: frozenset(tokens) for word, tokens in words.items()}, phrases=tuple(phrases)
+    )
+
+
+def synonyms() -> SynonymMap:
+    """The active synonym groups, cached per process (cleared when one is saved)."""
+    return _synonym_cache.get("synonyms", _load_synonyms)
+
+
+def clear_synonym_cache(**_kwargs: object) -> None:
+    """Forget the cached synonyms (after an edit; between tests)."""
+    _synonym_cache.clear()
+
+
+def expand(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """The distinct query terms (the tokens first, then their synonyms) and the synonyms added."""
+    terms = list(dict.fromkeys(tokens))
+    present = set(terms)
+    mapping = synonyms()
+    added: list[str] = []
+    for token in terms:
+        for synonym in sorted(mapping.words.get(token, ())):
+            if synonym not in present:
+                present.add(synonym)
+                added.append(synonym)
+    for needed, group in mapping.phrases:
+        if needed <= present:
+            for synonym in sorted(group - present):
+                present.add(synonym)
+                added.append(synonym)
+    return terms + added, added
+
+
+# --- the two engines ------------------------------------------------------------------------
+
+
+def _filters(
+    visibilities: tuple[str, ...], language: str | None, category_ids: list[int] | None
+) -> tuple[str, list[object]]:
+    sql = [f"a.status = %s AND a.visibility IN ({', '.join(['%s'] * len(visibilities))})"]
+    params: list[object] = [ArticleStatus.PUBLISHED, *visibilities]
+    if language:
+        sql.append("a.language = %s")
+        params.append(language)
+    if category_ids is not None:
+        sql.append(f"a.category_id IN ({', '.join(['%s'] * len(category_ids))})")
+        params.extend(category_ids)
+    return " AND ".join(sql), params
+
+
+def _ranked_sqlite(
+    terms: list[str], where: str, params: list[object], limit: int
+) -> list[tuple[int, float]]:
+    match = " OR ".join(f'"{term}"' for term in terms)
+    bm25 = f"bm25({SQLITE_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+    sql = (
+        f"SELECT {SQLITE_TABLE}.rowid, -{bm25} AS score FROM {SQLITE_TABLE} "  # noqa: S608
+        f"JOIN knowledge_article a ON a.id = {SQLITE_TABLE}.rowid "
+        f"WHERE {SQLITE_TABLE} MATCH %s AND {where} "
+        f"ORDER BY round(-{bm25}, {SCORE_DIGITS}) DESC, {SQLITE_TABLE}.rowid LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [match, *params, limit])
+        return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
+
+
+_POSTGRES_RANKED = f"""
+WITH stats AS (
+    SELECT count(*)::float8 AS n,
+           coalesce(sum(length)::float8 / nullif(count(*), 0)::float8, 0) AS avgdl
+    FROM {POSTGRES_TABLE}
+), terms AS (
+    SELECT t.term,
+           (SELECT count(*) FROM {POSTGRES_TABLE} s
+            WHERE s.vector @@ quote_literal(t.term)::tsquery)::float8 AS df
+    FROM unnest(%s::text[]) AS t(term)
+), idf AS (
+    SELECT terms.term,
+           CASE WHEN ln((stats.n - terms.df + 0.5) / (terms.df + 0.5)) <= 0 THEN 1e-6::float8
+                ELSE ln((stats.n - terms.df + 0.5) / (terms.df + 0.5)) END AS idf
+    FROM terms CROSS JOIN stats
+), scored AS (
+    SELECT m.article_id,
+           sum(idf.idf * (f.freq * (1.2::float8 + 1.0::float8))
+               / (f.freq + 1.2::float8 * (1.0::float8 - 0.75::float8
+                  + 0.75::float8 * m.length::float8 / stats.avgdl))) AS score
+    FROM {POSTGRES_TABLE} m
+    JOIN knowledge_article a ON a.id = m.article_id
+    CROSS JOIN LATERAL (
+        SELECT u.lexeme,
+               (SELECT sum(CASE w WHEN 'A' THEN {TITLE_WEIGHT}::float8
+                                  ELSE {BODY_WEIGHT}::float8 END)
+                FROM unnest(u.weights) AS w) AS freq
+        FROM unnest(m.vector) AS u
+        WHERE u.lexeme = ANY(%s::text[])
+    ) f
+    JOIN idf ON idf.term = f.lexeme
+    CROSS JOIN stats
+    WHERE m.vector @@ %s::tsquery AND {{where}}
+    GROUP BY m.article_id
+)
+SELECT article_id, score FROM scored
+ORDER BY round(score::numeric, {SCORE_DIGITS}) DESC, article_id
+LIMIT %s
+"""  # noqa: S608
+
+
+def _ranked_postgres(
+    terms: list[str], where: str, params: list[object], limit: int
+) -> list[tuple[int, float]]:
+    sql = _POSTGRES_RANKED.replace("{where}", where)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [terms, terms, tsquery_literal(terms), *params, limit])
+        return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
+
+
+def ranked_ids(
+    terms: list[str],
+    *,
+    visibilities: tuple[str, ...],
+    language: str | None = None,
+    category_ids: list[int] | None = None,
+    limit: int = 10,
+) -> list[tuple[int, float]]:
+    """(article id, BM25 score) of the best published articles holding any of ``terms``."""
+    if not terms or category_ids == []:
+        return []
+    where, params = _filters(visibilities, language, category_ids)
+    if connection.vendor == "sqlite":
+        return _ranked_sqlite(terms, where, params, limit)
+    return _ranked_postgres(terms, where, params, limit)
+
+
+# --- snippets -------------------------------------------------------------------------------
+
+
+def _term_pattern(terms: list[str]) -> re.Pattern[str] | None:
+    words = sorted({term for term in terms if term}, key=len, reverse=True)
+    if not words:
+        return None
+    # Latin words match whole words; Han terms match anywhere (there are no spaces in Chinese).
+    alternatives = [
+        re.escape(word) if _is_han(word) else rf"(?<![^\W_]){re.escape(word)}(?![^\W_])"
+        for word in words
+    ]
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def _is_han(word: str) -> bool:
+    return any("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in word)
+
+
+def snippet(text: str, terms: list[str], *, length: int = SNIPPET_LENGTH) -> str:
+    """HTML: the window of ``text`` (about ``length`` characters) with the most distinct
+    matched terms, escaped, with each match in ``<mark>``."""
+    text = " ".join(normalize_display(text).split())
+    pattern = _term_pattern(terms)
+    matches = list(pattern.finditer(text)) if pattern else []
+    start = 0
+    if matches:
+        best = (-1, -1, 0)
+        for index, first in enumerate(matches):
+            inside = [m for m in matches[index:] if m.end() - first.start() <= length]
+            distinct = len({m.group().casefold() for m in inside})
+            if (distinct, len(inside)) > best[:2]:
+                best = (distinct, len(inside), first.start())
+        # Some context before the first match, starting at a word boundary when there is one.
+        start = max(0, best[2] - length // 5)
+        if start:
+            space = text.find(" ", start, best[2])
+            start = space + 1 if space != -1 else start
+    end = min(len(text), start + length)
+    if end < len(text) and (space := text.rfind(" ", start, end)) > start + length // 2:
+        end = space
+    parts: list[str] = ["…"] if start else []
+    cursor = start
+    for match in matches:
+        if match.start() < start or match.end() > end:
+            continue
+        parts.append(html.escape(text[cursor : match.start()]))
+        parts.append(f"<mark>{html.escape(match.group())}</mark>")
+        cursor = match.end()
+    parts.append(html.escape(text[cursor:end]))
+    if end < len(text):
+        parts.append("…")
+    return "".join(parts)
+
+
+def normalize_display(text: str) -> str:
+    """Text as snippets show it: compatibility forms folded (full-width letters, …), case kept."""
+    return unicodedata.normalize("NFKC", text)
+
+
+# --- searching ------------------------------------------------------------------------------
+
+
+def _category_ids(code: str) -> list[int]:
+    category = Category.objects.filter(code=code).first()
+    if category is None:
+        raise InvalidInput(
+            _("%(code)s is not a category.") % {"code": code}, details={"field": "category"}
+        )
+    return list(
+        Category.objects.filter(
+            Q(pk=category.pk) | Q(parent=category.pk) | Q(parent__parent=category.pk)
+        ).values_list("pk", flat=True)
+    )
+
+
+def _visibilities(audience: str) -> tuple[str, ...]:
+    try:
+        return AUDIENCES[audience]
+    except KeyError:
+        raise InvalidInput(
+            _("Unknown audience %(audience)s.") % {"audience": audience},
+            details={"field": "audience"},
+        ) from None
+
+
+def _hits(ranked: list[tuple[int, float]], terms: list[str]) -> list[SearchHit]:
+    if not ranked:
+        return []
+    articles = Article.objects.select_related("category").in_bulk([pk for pk, _s in ranked])
+    hits = []
+    for pk, score in ranked:
+        article = articles.get(pk)
+        if article is None:  # deleted since the index was read
+            continue
+        text = "\n".join(filter(None, (article.summary, plain_text(article.body_html))))
+        hits.append(
+            SearchHit(
+                article_id=article.pk,
+                slug=article.slug,
+                title=article.title,
+                summary=article.summary,
+                language=article.language,
+                visibility=article.visibility,
+                category_code=article.category.code if article.category else "",
+                score=score,
+                snippet_html=snippet(text, terms),
+            )
+        )
+    return hits
+
+
+def _record_miss(query: str, tokens: list[str], audience: str) -> None:
+    normalized = (" ".join(tokens) or normalize(" ".join(query.split())))[:MAX_QUERY_LENGTH]
+    now = clock.now()
+    with transaction.atomic():
+        updated = SearchMiss.objects.filter(normalized_query=normalized).update(
+            count=F("count") + 1, last_at=now, query=query, audience=audience, is_resolved=False
+        )
+        if not updated:
+            SearchMiss.objects.get_or_create(
+                normalized_query=normalized,
+                defaults={"query": query, "audience": audience, "first_at": now, "last_at": now},
+            )
+
+
+def article_search(
+    query: str,
+    *,
+    audience: str,
+    language: str | None = None,
+    category_code: str | None = None,
+    limit: int = 10,
+    record_miss: bool = True,
+) -> SearchResults:
+    """Published articles the audience may read that match ``query``, best first.
+
+    A search that finds nothing (by customers or agents) is counted in SearchMiss.
+    """
+    visibilities = _visibilities(audience)
+    cleaned = " ".join(query.split())
+    if not cleaned:
+        raise InvalidInput(_("Type something to search for."), details={"field": "q"})
+    if len(cleaned) > MAX_QUERY_LENGTH:
+        raise InvalidInput(
+            _("A search can be at most %(max)s characters.") % {"max": MAX_QUERY_LENGTH},
+            details={"field": "q"},
+        )
+    limit = max(1, min(limit, MAX_LIMIT))
+    tokens = tokenize(cleaned)
+    terms, added = expand(tokens)
+    terms = terms[:MAX_TERMS]
+    category_ids = _category_ids(category_code) if category_code else None
+    ranked = ranked_ids(
+        terms,
+        visibilities=visibilities,
+        language=language or None,
+        category_ids=category_ids,
+        limit=limit,
+    )
+    hits = _hits(ranked, terms)
+    if not hits and record_miss and audience in MISS_AUDIENCES and tokens:
+        _record_miss(cleaned, list(dict.fromkeys(tokens)), audience)
+    return SearchResults(query=cleaned, hits=hits, expanded_terms=[t for t in added if t in terms])
+
+
+def article_suggestions(*, text: str, audience: str = "agent", limit: int = 5) -> list[SearchHit]:
+    """The articles that best match a longer text (a ticket's words); nothing is recorded."""
+    visibilities = _visibilities(audience)
+    terms, _added = expand(tokenize(text)[:2000])
+    ranked = ranked_ids(
+        terms[:MAX_TERMS], visibilities=visibilities, limit=max(1, min(limit, MAX_LIMIT))
+    )
+    return _hits(ranked, terms[:MAX_TERMS])
+
+
+def article_suggestions_for_ticket(*, ticket: Ticket, limit: int = 5) -> list[SearchHit]:
+    """Articles for the agent working on ``ticket``: its subject and the customer's messages."""
+    bodies = ticket.messages.filter(author_kind=AuthorKind.CUSTOMER).order_by("created_at", "id")
+    text = "\n".join([ticket.subject, *bodies.values_list("body", flat=True)[:20]])
+    return article_suggestions(text=text, audience="agent", limit=limit)
