@@ -200,7 +200,23 @@ CLOSELOOP: dict[str, Any] = {
     # SMS gateway for replies a channel cannot carry (HTTP POST, HMAC-signed JSON).
     "SMS_GATEWAY_URL": os.environ.get("CLOSELOOP_SMS_GATEWAY_URL", ""),
     "SMS_GATEWAY_SECRET": os.environ.get("CLOSELOOP_SMS_GATEWAY_SECRET", ""),
+    # Portal: all files attached to one form together (each is also held to
+    # MAX_ATTACHMENT_BYTES; the request limit above caps the whole form).
+    "PORTAL_MAX_UPLOAD_BYTES": env_int("CLOSELOOP_PORTAL_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
+    # Whether Django's EMAIL_* below name a real SMTP server. Without it (and without a
+    # default mailbox with an SMTP host) the portal logs sign-in links instead of mailing them.
+    "EMAIL_CONFIGURED": bool(os.environ.get("CLOSELOOP_EMAIL_HOST")),
 }
+# Outgoing mail when no support mailbox in the admin has an SMTP server (sign-in links,
+# reply notices): CLOSELOOP_EMAIL_HOST, _PORT, _USER, _PASSWORD, _USE_TLS, _FROM.
+EMAIL_HOST = os.environ.get("CLOSELOOP_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("CLOSELOOP_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("CLOSELOOP_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CLOSELOOP_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CLOSELOOP_EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = os.environ.get("CLOSELOOP_EMAIL_FROM", "webmaster@localhost")
+# The portal keeps a signed-in customer in the session: two weeks, renewed as they use it.
+SESSION_COOKIE_AGE = env_int("CLOSELOOP_SESSION_SECONDS", 14 * 24 * 3600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = CLOSELOOP["MAX_REQUEST_BYTES"]
 # WebSockets (chat widget, live agent updates): in-process layer by default, Redis when
 # CLOSELOOP_REDIS_URL is set (needed as soon as more than one process serves sockets).

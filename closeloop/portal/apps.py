@@ -8,3 +8,9 @@ class PortalConfig(AppConfig):
     name = "closeloop.portal"
     label = "portal"
     verbose_name = _("Self-service portal")
+
+    def ready(self) -> None:
+        from closeloop.channels.adapters import register
+        from closeloop.portal.adapter import PortalAdapter
+
+        register(PortalAdapter())
