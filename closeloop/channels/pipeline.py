@@ -26,12 +26,15 @@ from closeloop.core import clock, sql
 from closeloop.core.errors import CloseloopError, ConcurrentChange
 from closeloop.core.jobs import enqueue_with_transaction
 from closeloop.customers.services import customer_attach_unowned, customer_identify
+from closeloop.knowledge.bot.service import bot_on_customer_message
 from closeloop.tickets.intake import Received, ticket_receive
 from closeloop.tickets.models import Message
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+# Channels where the FAQ bot may answer a customer's message before a person does.
+BOT_CHANNELS = frozenset({"chat", "wechat", "app"})
 
 
 def recover_after() -> timedelta:
@@ -147,6 +150,12 @@ def _process(inbound: InboundMessage) -> None:
         ]
     received: Received = ticket_receive(customer=customer, contact=contact)
     adapter.on_received(inbound, received)
+    if inbound.channel in BOT_CHANNELS:
+        # The FAQ bot answers in the same transaction: its reply exists exactly when the
+        # customer's message does.
+        bot_on_customer_message(
+            ticket=received.ticket, message=received.message, opened=received.opened
+        )
     inbound.status = InboundStatus.PROCESSED
     inbound.processed_at = now
     inbound.ticket = received.ticket

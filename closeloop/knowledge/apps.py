@@ -8,3 +8,9 @@ class KnowledgeConfig(AppConfig):
     name = "closeloop.knowledge"
     label = "knowledge"
     verbose_name = _("Knowledge")
+
+    def ready(self) -> None:
+        from closeloop.core import schedule
+        from closeloop.knowledge.bot import receivers, tasks  # noqa: F401
+
+        schedule.register("knowledge.bot_sweep", tasks.bot_sweep_task)
