@@ -248,3 +248,20 @@ def test_replayed_history_is_not_answered(articles):
         ticket = Ticket.objects.get(pk=chat("v-replay", "how do I reset my password").ticket_id)
     assert ticket.is_with_bot is False
     assert not BotConversation.objects.exists()
+
+
+def test_on_the_app_channel_the_answer_is_plain_text_queued_for_the_app_backend(articles):
+    from closeloop.channels import pipeline
+    from closeloop.channels.models import Integration
+    from closeloop.channels.tests.test_app import send
+
+    app = Integration.objects.create(kind="app", name="Shop app")
+    response = send(app, message_id="m-bot-1", text="怎么修改收货地址")
+    assert response.status_code == 202, response.content
+    inbound = pipeline.inbound_process(response.json()["id"])
+    ticket = Ticket.objects.get(pk=inbound.ticket_id)
+    [reply] = bot_messages(ticket)
+    assert reply.channel == "app"
+    assert reply.body.startswith("修改收货地址\n\n订单发货前可以在“我的订单”里修改收货地址。")
+    assert reply.deliveries.get().status == "pending"  # the worker posts it to the app backend
+    assert conversation_of(ticket).language == "zh-hans"
