@@ -63,6 +63,12 @@ def _fresh_caches() -> None:
     from closeloop.triage.services import clear_caches
 
     clear_caches()
+    from closeloop.knowledge.search import clear_synonym_cache
+
+    clear_synonym_cache()
+    from closeloop.knowledge.bot.store import clear_matcher_cache
+
+    clear_matcher_cache()
 
 
 class ApiClient:

@@ -17,4 +17,5 @@ BENCHMARKS: dict[str, str] = {
     "chat": "bench.chat_sockets",
     "triage": "bench.triage_banking77",
     "route": "bench.triage_route",
+    "search": "bench.knowledge_search",
 }

@@ -168,16 +168,16 @@ def _ranked_sqlite(
 
 
 _POSTGRES_RANKED = f"""
-WITH stats AS (
+WITH stats AS MATERIALIZED (
     SELECT count(*)::float8 AS n,
            coalesce(sum(length)::float8 / nullif(count(*), 0)::float8, 0) AS avgdl
     FROM {POSTGRES_TABLE}
-), terms AS (
+), terms AS MATERIALIZED (
     SELECT t.term,
            (SELECT count(*) FROM {POSTGRES_TABLE} s
             WHERE s.vector @@ quote_literal(t.term)::tsquery)::float8 AS df
     FROM unnest(%s::text[]) AS t(term)
-), idf AS (
+), idf AS MATERIALIZED (
     SELECT terms.term,
            CASE WHEN ln((stats.n - terms.df + 0.5) / (terms.df + 0.5)) <= 0 THEN 1e-6::float8
                 ELSE ln((stats.n - terms.df + 0.5) / (terms.df + 0.5)) END AS idf
@@ -191,9 +191,9 @@ WITH stats AS (
     JOIN knowledge_article a ON a.id = m.article_id
     CROSS JOIN LATERAL (
         SELECT u.lexeme,
-               (SELECT sum(CASE w WHEN 'A' THEN {TITLE_WEIGHT}::float8
-                                  ELSE {BODY_WEIGHT}::float8 END)
-                FROM unnest(u.weights) AS w) AS freq
+               {BODY_WEIGHT}::float8 * cardinality(u.weights)
+               + ({TITLE_WEIGHT}::float8 - {BODY_WEIGHT}::float8)
+                 * cardinality(array_positions(u.weights, 'A')) AS freq
         FROM unnest(m.vector) AS u
         WHERE u.lexeme = ANY(%s::text[])
     ) f
