@@ -61,7 +61,8 @@ AFTER_SALES_CHOICES = [
 
 
 def max_attachment_bytes() -> int:
-    return int(settings.CLOSELOOP["MAX_ATTACHMENT_BYTES"])
+    """The largest single file: the attachment limit, within what one form may carry."""
+    return min(int(settings.CLOSELOOP["MAX_ATTACHMENT_BYTES"]), max_upload_bytes())
 
 
 def max_upload_bytes() -> int:
@@ -156,7 +157,7 @@ class SearchForm(forms.Form):
 
 class AskForm(forms.Form):
     question = forms.CharField(
-        label=_("Ask a question"), max_length=1000, widget=forms.TextInput(attrs={"size": 40})
+        label=_("Your question"), max_length=1000, widget=forms.TextInput(attrs={"size": 40})
     )
 
     def clean_question(self) -> str:
