@@ -18,6 +18,7 @@ from closeloop.channels.api import router as channels_router
 from closeloop.core.errors import CloseloopError
 from closeloop.core.tokens import api_token_user
 from closeloop.customers.api import router as customers_router
+from closeloop.knowledge.api import router as knowledge_router
 from closeloop.knowledge.bot.api import router as bot_router
 from closeloop.tickets.api import router as tickets_router
 from closeloop.triage.api import router as triage_router
@@ -56,6 +57,7 @@ api.add_router("/customers", customers_router)
 api.add_router("/channels", channels_router)
 api.add_router("/triage", triage_router)
 api.add_router("/bot", bot_router)
+api.add_router("/knowledge", knowledge_router)
 
 
 def _error(

@@ -15,6 +15,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -139,9 +140,9 @@ def expand(tokens: list[str]) -> tuple[list[str], list[str]]:
 
 def _filters(
     visibilities: tuple[str, ...], language: str | None, category_ids: list[int] | None
-) -> tuple[str, list[object]]:
+) -> tuple[str, list[Any]]:
     sql = [f"a.status = %s AND a.visibility IN ({', '.join(['%s'] * len(visibilities))})"]
-    params: list[object] = [ArticleStatus.PUBLISHED, *visibilities]
+    params: list[Any] = [ArticleStatus.PUBLISHED, *visibilities]
     if language:
         sql.append("a.language = %s")
         params.append(language)
@@ -152,7 +153,7 @@ def _filters(
 
 
 def _ranked_sqlite(
-    terms: list[str], where: str, params: list[object], limit: int
+    terms: list[str], where: str, params: list[Any], limit: int
 ) -> list[tuple[int, float]]:
     match = " OR ".join(f'"{term}"' for term in terms)
     bm25 = f"bm25({SQLITE_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
@@ -209,7 +210,7 @@ LIMIT %s
 
 
 def _ranked_postgres(
-    terms: list[str], where: str, params: list[object], limit: int
+    terms: list[str], where: str, params: list[Any], limit: int
 ) -> list[tuple[int, float]]:
     sql = _POSTGRES_RANKED.replace("{where}", where)
     with connection.cursor() as cursor:
@@ -297,7 +298,8 @@ def normalize_display(text: str) -> str:
 # --- searching ------------------------------------------------------------------------------
 
 
-def _category_ids(code: str) -> list[int]:
+def category_ids_under(code: str) -> list[int]:
+    """The ids of the category ``code`` and everything below it; InvalidInput when unknown."""
     category = Category.objects.filter(code=code).first()
     if category is None:
         raise InvalidInput(
@@ -386,7 +388,7 @@ def article_search(
     tokens = tokenize(cleaned)
     terms, added = expand(tokens)
     terms = terms[:MAX_TERMS]
-    category_ids = _category_ids(category_code) if category_code else None
+    category_ids = category_ids_under(category_code) if category_code else None
     ranked = ranked_ids(
         terms,
         visibilities=visibilities,

@@ -119,7 +119,10 @@ def _slug(value: Any, *, exclude_id: int | None) -> str:
         raise InvalidInput(
             _("A slug has only lower-case letters, digits and hyphens."), details={"field": "slug"}
         )
-    if Article.objects.filter(slug=slug).exclude(pk=exclude_id).exists():
+    others = Article.objects.filter(slug=slug)
+    if exclude_id is not None:
+        others = others.exclude(pk=exclude_id)
+    if others.exists():
         raise InvalidInput(
             _("Another article already has the slug %(slug)s.") % {"slug": slug},
             details={"field": "slug"},
@@ -130,11 +133,10 @@ def _slug(value: Any, *, exclude_id: int | None) -> str:
 def unique_slug(title: str, *, exclude_id: int | None = None) -> str:
     """A slug made from the title (Chinese kept), with -2, -3 … when it is taken."""
     base = slugify(title, allow_unicode=True)[:100].strip("-") or "article"
-    taken = set(
-        Article.objects.filter(slug__startswith=base)
-        .exclude(pk=exclude_id)
-        .values_list("slug", flat=True)
-    )
+    candidates = Article.objects.filter(slug__startswith=base)
+    if exclude_id is not None:
+        candidates = candidates.exclude(pk=exclude_id)
+    taken = set(candidates.values_list("slug", flat=True))
     slug, number = base, 1
     while slug in taken:
         number += 1
