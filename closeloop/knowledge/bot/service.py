@@ -10,7 +10,7 @@ person has taken (an assignee, or any public reply by an agent).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -272,7 +272,7 @@ def bot_sweep_idle(*, limit: int = 500) -> int:
     return ended
 
 
-def _end_idle(conversation_id: int, last_activity_at: object) -> int:
+def _end_idle(conversation_id: int, last_activity_at: datetime) -> int:
     conversation = (
         BotConversation.objects.select_related("ticket", "answered_article")
         .filter(pk=conversation_id)
