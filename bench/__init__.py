@@ -18,4 +18,6 @@ BENCHMARKS: dict[str, str] = {
     "triage": "bench.triage_banking77",
     "route": "bench.triage_route",
     "search": "bench.knowledge_search",
+    "bot": "bench.bot_answer",
+    "bot-banking77": "bench.bot_banking77",
 }
