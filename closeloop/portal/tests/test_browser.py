@@ -231,3 +231,15 @@ def test_the_request_form_works_by_keyboard_alone(page, live_server):
 
 def _focused(page: Any) -> tuple[str, str]:
     return tuple(page.evaluate("[document.activeElement.tagName, document.activeElement.id]"))
+
+
+def test_pages_fit_a_phone_screen_without_sideways_scrolling(browser, live_server):
+    article = make_article("Return an item within 30 days", "Open **My orders**.")
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    phone = context.new_page()
+    try:
+        for path in ["/?lang=zh-hans", f"/help/{article.slug}/", "/requests/new", "/orders/"]:
+            phone.goto(f"{live_server.url}{path}")
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 360, path
+    finally:
+        context.close()
