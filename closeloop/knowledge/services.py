@@ -72,7 +72,8 @@ COUNTERS = {
 # --- validation -----------------------------------------------------------------------------
 
 
-def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
+def clean_text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
+    """Stripped text of at most ``max_length`` characters; InvalidInput naming ``field``."""
     if not isinstance(value, str):
         raise InvalidInput(
             _("%(field)s must be text.") % {"field": field}, details={"field": field}
@@ -90,8 +91,9 @@ def _text(value: Any, *, field: str, max_length: int, required: bool = False) ->
     return text
 
 
-def _questions(value: Any) -> str:
-    text = _text(value, field="questions", max_length=MAX_QUESTIONS_LENGTH)
+def clean_questions(value: Any) -> str:
+    """Example questions, one a line, blank lines dropped, at most MAX_QUESTION_LINES."""
+    text = clean_text(value, field="questions", max_length=MAX_QUESTIONS_LENGTH)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if len(lines) > MAX_QUESTION_LINES:
         raise InvalidInput(
@@ -114,7 +116,7 @@ def _choice(value: Any, choices: Iterable[str], *, field: str) -> str:
 
 
 def _slug(value: Any, *, exclude_id: int | None) -> str:
-    slug = _text(value, field="slug", max_length=MAX_SLUG_LENGTH, required=True)
+    slug = clean_text(value, field="slug", max_length=MAX_SLUG_LENGTH, required=True)
     if slugify(slug, allow_unicode=True) != slug:
         raise InvalidInput(
             _("A slug has only lower-case letters, digits and hyphens."), details={"field": "slug"}
@@ -224,8 +226,8 @@ def article_create(
     related: Iterable[Article] = (),
 ) -> Article:
     """Write a new article (version 1); a published one is searchable at once."""
-    title = _text(title, field="title", max_length=MAX_TITLE_LENGTH, required=True)
-    body = _text(body, field="body", max_length=MAX_BODY_LENGTH, required=True)
+    title = clean_text(title, field="title", max_length=MAX_TITLE_LENGTH, required=True)
+    body = clean_text(body, field="body", max_length=MAX_BODY_LENGTH, required=True)
     now = clock.now()
     article = Article(
         slug=_slug(slug, exclude_id=None) if slug else unique_slug(title),
@@ -233,10 +235,10 @@ def article_create(
         translation_of=_translation_root(translation_of, article_id=None),
         category=_category(category),
         title=title,
-        summary=_text(summary, field="summary", max_length=MAX_SUMMARY_LENGTH),
+        summary=clean_text(summary, field="summary", max_length=MAX_SUMMARY_LENGTH),
         body=body,
         body_html=render_markdown(body),
-        questions=_questions(questions),
+        questions=clean_questions(questions),
         status=_choice(status, ArticleStatus.values, field="status"),
         visibility=_choice(visibility, Visibility.values, field="visibility"),
         version=1,
@@ -258,13 +260,13 @@ def article_create(
 
 def _clean_change(article: Article, field: str, value: Any) -> Any:
     if field == "title":
-        return _text(value, field=field, max_length=MAX_TITLE_LENGTH, required=True)
+        return clean_text(value, field=field, max_length=MAX_TITLE_LENGTH, required=True)
     if field == "summary":
-        return _text(value, field=field, max_length=MAX_SUMMARY_LENGTH)
+        return clean_text(value, field=field, max_length=MAX_SUMMARY_LENGTH)
     if field == "body":
-        return _text(value, field=field, max_length=MAX_BODY_LENGTH, required=True)
+        return clean_text(value, field=field, max_length=MAX_BODY_LENGTH, required=True)
     if field == "questions":
-        return _questions(value)
+        return clean_questions(value)
     if field == "language":
         return _choice(value, Language.values, field=field)
     if field == "visibility":
@@ -326,7 +328,7 @@ def article_update(
             _("These fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(unknown)},
             details={"fields": unknown},
         )
-    note = _text(note, field="note", max_length=MAX_NOTE_LENGTH)
+    note = clean_text(note, field="note", max_length=MAX_NOTE_LENGTH)
     if expected_version is not None and expected_version != article.version:
         article.refresh_from_db(fields=["version"])
         if expected_version != article.version:
@@ -538,8 +540,11 @@ def _count_self_service(
 # --- synonyms and misses --------------------------------------------------------------------
 
 
-def _synonym_terms(terms: str) -> str:
-    text = _text(terms, field="terms", max_length=MAX_SYNONYM_TERMS * (MAX_SYNONYM_TERM_LENGTH + 2))
+def clean_synonym_terms(terms: str) -> str:
+    """Synonym terms as stored: at least two, distinct, joined by ", "."""
+    text = clean_text(
+        terms, field="terms", max_length=MAX_SYNONYM_TERMS * (MAX_SYNONYM_TERM_LENGTH + 2)
+    )
     parts = SynonymGroup(terms=text).term_list
     if len(parts) < 2:
         raise InvalidInput(
@@ -564,7 +569,7 @@ def synonym_group_save(
     group: SynonymGroup | None = None,
 ) -> SynonymGroup:
     """Create a synonym group, or change one; searches use it at once."""
-    cleaned = _synonym_terms(terms)
+    cleaned = clean_synonym_terms(terms)
     group = group or SynonymGroup()
     group.terms = cleaned
     group.is_active = is_active
