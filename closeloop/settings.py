@@ -206,6 +206,10 @@ CLOSELOOP: dict[str, Any] = {
     # Whether Django's EMAIL_* below name a real SMTP server. Without it (and without a
     # default mailbox with an SMTP host) the portal logs sign-in links instead of mailing them.
     "EMAIL_CONFIGURED": bool(os.environ.get("CLOSELOOP_EMAIL_HOST")),
+    # Portal: how many reverse proxies in front of Closeloop append to X-Forwarded-For; the
+    # client address (for the sign-in rate limit) is the entry that many from the right.
+    # 0: the connection's own address (no proxy, or one not to be trusted).
+    "PORTAL_PROXY_HOPS": env_int("CLOSELOOP_PORTAL_PROXY_HOPS", 0),
 }
 # Outgoing mail when no support mailbox in the admin has an SMTP server (sign-in links,
 # reply notices): CLOSELOOP_EMAIL_HOST, _PORT, _USER, _PASSWORD, _USE_TLS, _FROM.

@@ -60,6 +60,17 @@ def new_nonce() -> str:
 
 
 def remote_addr(request: HttpRequest) -> str:
+    """The client's address: behind PORTAL_PROXY_HOPS trusted proxies, the X-Forwarded-For
+    entry they appended (entries further left are the client's own claim)."""
+    hops = int(settings.CLOSELOOP.get("PORTAL_PROXY_HOPS", 0))
+    if hops > 0:
+        forwarded = [
+            part.strip()
+            for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
     return str(request.META.get("REMOTE_ADDR", ""))[:64]
 
 

@@ -168,3 +168,26 @@ def test_after_sign_in_the_customer_returns_where_they_were_going(smtp):
     client.post("/signin", {"email": "kim@example.com", "next": "https://evil.example/"})
     signed = client.post(f"/signin/{_link_from(smtp)}")
     assert signed["Location"] == "/tickets/"  # not the foreign site
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_rate_limited(settings, caplog):
+    from closeloop.portal.services import LINKS_PER_ADDRESS
+
+    caplog.set_level(logging.INFO, logger="closeloop.portal.services")
+    settings.CLOSELOOP = {**settings.CLOSELOOP, "PORTAL_PROXY_HOPS": 1}
+    client = Client()
+    for index in range(LINKS_PER_ADDRESS):
+        response = client.post(
+            "/signin",
+            {"email": f"p{index}@example.com"},
+            headers={"X-Forwarded-For": f"spoofed-{index}, 203.0.113.7"},
+        )
+        assert response.status_code == 200
+    blocked = client.post(
+        "/signin", {"email": "q@example.com"}, headers={"X-Forwarded-For": "203.0.113.7"}
+    )
+    assert blocked.status_code == 429
+    other = client.post(
+        "/signin", {"email": "r@example.com"}, headers={"X-Forwarded-For": "203.0.113.8"}
+    )
+    assert other.status_code == 200
