@@ -29,6 +29,7 @@ from closeloop.tickets.models import OPEN_STATUSES, AuthorKind, Message, Ticket
 CHANNEL = "chat"
 HISTORY_LIMIT = 50
 CATCH_UP_LIMIT = 500
+BOT_FRAME_KEYS = ("kind", "choices", "none", "feedback", "article")
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,10 @@ def message_frame(message: Message) -> dict[str, Any]:
     client_id = (message.meta or {}).get("client_id")
     if author == "visitor" and client_id:
         frame["client_id"] = client_id
+    bot = (message.meta or {}).get("bot")
+    if author == "bot" and isinstance(bot, dict):
+        # The bot's choices and yes/no, so the widget can offer them as buttons.
+        frame["bot"] = {key: bot[key] for key in BOT_FRAME_KEYS if key in bot}
     return frame
 
 

@@ -265,3 +265,21 @@ def test_on_the_app_channel_the_answer_is_plain_text_queued_for_the_app_backend(
     assert reply.body.startswith("修改收货地址\n\n订单发货前可以在“我的订单”里修改收货地址。")
     assert reply.deliveries.get().status == "pending"  # the worker posts it to the app backend
     assert conversation_of(ticket).language == "zh-hans"
+
+
+def test_the_chat_frames_carry_the_bots_choices_for_the_widgets_buttons(articles):
+    from closeloop.channels.chat.conversation import visitor_history
+
+    settings_update(answer_threshold=0.999, choices_threshold=0.05)
+    chat("v-frames", "order refund status")
+    frames = visitor_history("v-frames")
+    assert [frame["author"] for frame in frames] == ["visitor", "bot"]
+    assert "bot" not in frames[0]
+    assert frames[1]["bot"] == {
+        "kind": "choices",
+        "choices": [
+            {"reply": "1", "title": "Request a refund"},
+            {"reply": "2", "title": "Track your order"},
+        ],
+        "none": "none",
+    }

@@ -28,7 +28,8 @@
       leaveIntro: "We are not online now. Leave a message and we will answer by email.",
       name: "Your name", email: "Email", message: "Message", leave: "Send message",
       left: "Thank you, we have your message and will answer soon.",
-      failed: "Not sent", needEmail: "Please give your email address."
+      failed: "Not sent", needEmail: "Please give your email address.",
+      yes: "Yes, it helped", no: "No", none: "None of these", choose: "Choose an answer"
     },
     zh: {
       title: "在线客服", open: "咨询", close: "关闭", send: "发送",
@@ -37,7 +38,8 @@
       leaveIntro: "客服现在不在线。请留言，我们会通过邮件回复您。",
       name: "您的姓名", email: "邮箱", message: "留言内容", leave: "提交留言",
       left: "谢谢，我们已收到您的留言，会尽快回复。",
-      failed: "发送失败", needEmail: "请填写邮箱地址。"
+      failed: "发送失败", needEmail: "请填写邮箱地址。",
+      yes: "是，解决了", no: "否", none: "都不是", choose: "请选择"
     }
   }[LANG];
 
@@ -98,7 +100,12 @@
     "padding:8px;font:inherit}.cl-leave textarea{height:96px}",
     ".cl-leave button{padding:10px;border-radius:6px}",
     ".cl.away .cl-leave{display:flex}.cl.away .cl-log,.cl.away .cl-form,",
-    ".cl.away .cl-typing{display:none}"
+    ".cl.away .cl-typing{display:none}",
+    ".cl-choices{display:flex;flex-wrap:wrap;gap:6px;margin:4px 0 8px}",
+    ".cl-choices button{background:#fff;color:#1d4ed8;border:1px solid #1d4ed8;",
+    "border-radius:14px;padding:5px 10px;font:inherit;cursor:pointer;text-align:left}",
+    ".cl-choices button:hover,.cl-choices button:focus{background:#1d4ed8;color:#fff;",
+    "outline:2px solid #1e3a8a;outline-offset:1px}"
   ].join("");
 
   function el(tag, className, text) {
@@ -152,13 +159,43 @@
     log.appendChild(node); scroll();
     return node;
   }
+  // The bot's choices and its "did this help?" as buttons that send the reply text the bot
+  // reads (the same words a WeChat or app customer types); only the latest set is live.
+  var liveChoices = null;
+  function dropChoices() {
+    if (liveChoices && liveChoices.parentNode) { liveChoices.parentNode.removeChild(liveChoices); }
+    liveChoices = null;
+  }
+  function botButtons(bot) {
+    var options = [];
+    if (bot.kind === "choices") {
+      (bot.choices || []).forEach(function (choice) {
+        options.push([choice.reply + ". " + choice.title, choice.reply]);
+      });
+      if (bot.none) { options.push([TEXT.none, bot.none]); }
+    } else if (bot.kind === "answer" && bot.feedback && bot.feedback.length === 2) {
+      options.push([TEXT.yes, bot.feedback[0]]); options.push([TEXT.no, bot.feedback[1]]);
+    }
+    if (!options.length) { return; }
+    var group = el("div", "cl-choices");
+    group.setAttribute("role", "group"); group.setAttribute("aria-label", TEXT.choose);
+    options.forEach(function (option) {
+      var button = el("button", "", option[0]); button.type = "button";
+      button.addEventListener("click", function () { dropChoices(); sendText(option[1]); });
+      group.appendChild(button);
+    });
+    log.appendChild(group); scroll();
+    liveChoices = group;
+  }
   function showMessage(frame) {
     if (shown[frame.id]) { return; }
     var node = frame.client_id && pendingNodes[frame.client_id];
     if (node) {
       node.classList.remove("cl-pending"); delete pendingNodes[frame.client_id];
     } else {
+      dropChoices();
       node = bubble(frame.author, frame.body, frame.name);
+      if (frame.author === "bot" && frame.bot) { botButtons(frame.bot); }
     }
     shown[frame.id] = node;
     if (frame.author !== "visitor" && frame.id > state.lastSeenId) {
@@ -248,16 +285,20 @@
     }
   }
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var body = input.value.trim();
-    if (!body) { return; }
-    input.value = "";
+  function sendText(body) {
     var item = { type: "message", client_id: newClientId(), body: body };
     state.pending.push(item); save();
     var node = bubble("visitor", body); node.classList.add("cl-pending");
     pendingNodes[item.client_id] = node;
     if (ready) { send(item); }
+  }
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var body = input.value.trim();
+    if (!body) { return; }
+    input.value = "";
+    dropChoices();
+    sendText(body);
     send({ type: "typing", active: false });
   });
   input.addEventListener("keydown", function (event) {
