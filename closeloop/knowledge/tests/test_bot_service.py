@@ -283,3 +283,29 @@ def test_the_chat_frames_carry_the_bots_choices_for_the_widgets_buttons(articles
         ],
         "none": "none",
     }
+
+
+def test_a_bot_resolved_ticket_reopened_by_the_customer_starts_a_new_conversation(articles):
+    from closeloop.knowledge.bot.service import bot_on_customer_message
+
+    ticket = Ticket.objects.get(pk=chat("v-reopen", "how do I reset my password").ticket_id)
+    with clock.frozen_at(clock.now() + timedelta(minutes=31)):
+        assert bot_sweep_idle() == 1
+        ticket.refresh_from_db()
+        assert ticket.status == Status.RESOLVED
+        # A channel threads the customer's next word onto the resolved ticket: it reopens.
+        message = message_add(
+            ticket=ticket, body="no, the link never came", actor=Actor.customer(), channel="chat"
+        )
+        bot_on_customer_message(ticket=message.ticket, message=message, opened=False)
+    ticket.refresh_from_db()
+    first, second = BotConversation.objects.filter(ticket=ticket).order_by("id")
+    assert first.outcome == "resolved"
+    assert (second.outcome, second.handoff_reason, second.is_confirmed) == (
+        "handed_off",
+        "not_helpful",
+        False,
+    )
+    assert ticket.status == Status.IN_PROGRESS
+    assert ticket.is_with_bot is False
+    assert TicketTriage.objects.filter(ticket=ticket).exists()
