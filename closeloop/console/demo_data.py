@@ -48,6 +48,7 @@ from closeloop.console.demo_content import (
     VIP_AGENTS,
     Scenario,
 )
+from closeloop.console.demo_knowledge import install_demo_knowledge
 from closeloop.console.demo_triage import assign_teams, label_history, train_demo_classifier
 from closeloop.core import clock
 from closeloop.core.errors import CloseloopError
@@ -184,6 +185,8 @@ def load_demo(
         assign_teams()
         _say(stdout, f"Training the ticket classifier on {labelled} labelled tickets …")
         train_demo_classifier(labelled)
+        _say(stdout, "Publishing the help centre and training the FAQ bot …")
+        install_demo_knowledge()
         summary = _summary(report.errors, started, end)
     for error in summary.skipped:
         _say(stdout, f"skipped {error}")

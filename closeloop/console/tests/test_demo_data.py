@@ -15,6 +15,9 @@ from closeloop.console.demo_data import DemoRefused, DemoSummary, load_demo
 from closeloop.core import clock
 from closeloop.core.models import Organization
 from closeloop.customers.models import Customer, Segment
+from closeloop.knowledge.bot.operations import bot_try
+from closeloop.knowledge.models import Article, FaqModel, SynonymGroup
+from closeloop.knowledge.search import article_search
 from closeloop.people.models import Agent, Team, TeamRole
 from closeloop.tickets.models import EventType, Ticket, TicketEvent
 from closeloop.tickets.services import TICKET_NUMBER_SEQUENCE
@@ -24,6 +27,9 @@ NOW = datetime(2025, 3, 14, 10, 0, tzinfo=UTC)
 
 
 def _empty_database() -> None:
+    Article.objects.all().delete()
+    SynonymGroup.objects.all().delete()
+    FaqModel.objects.all().delete()
     Ticket.objects.all().delete()
     Customer.objects.all().delete()
     Team.objects.all().delete()
@@ -174,3 +180,25 @@ def test_the_demo_refuses_a_database_that_is_in_use() -> None:
 def test_now_must_be_after_every_step() -> None:
     # Guard for the fixed NOW above: tests rely on it being in the past.
     assert datetime.now(tz=UTC) - NOW > timedelta(days=1)
+
+
+@pytest.mark.django_db
+def test_the_demo_help_centre_answers_in_both_languages() -> None:
+    load_demo(days=1, tickets_per_day=5, now=NOW)
+
+    assert Article.objects.filter(language="en", status="published").count() == 15
+    assert Article.objects.filter(language="zh-hans", status="published").count() == 15
+    found = article_search("退款多久到账", audience="customer", record_miss=False)
+    assert found.hits[0].slug == "refund-time-zh"
+    # The internal script is found by agents only.
+    assert article_search("complaint script", audience="agent").hits[0].slug == (
+        "complaint-handling-script"
+    )
+    assert all(
+        hit.slug != "complaint-handling-script"
+        for hit in article_search("complaint script", audience="customer").hits
+    )
+    english = bot_try(text="How long does a refund take?", language="en")
+    chinese = bot_try(text="退货以后钱多久能退回来", language="zh-hans")
+    assert (english.kind, english.articles[0]["slug"]) == ("answer", "refund-time")
+    assert chinese.articles[0]["slug"] == "refund-time-zh"
