@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import rotate_token
 from django.utils import translation
 
 from closeloop.customers.models import Customer
@@ -36,6 +37,7 @@ def signed_in_customer(request: HttpRequest) -> Customer | None:
 def sign_in(request: HttpRequest, customer: Customer, email: str) -> None:
     """Keep the customer in a fresh session (a new key, so a planted one is worthless)."""
     request.session.cycle_key()
+    rotate_token(request)
     request.session[SESSION_CUSTOMER] = customer.pk
     request.session[SESSION_EMAIL] = email
     request._portal_customer = customer  # type: ignore[attr-defined]
