@@ -11,6 +11,6 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self) -> None:
         from closeloop.core import schedule
-        from closeloop.knowledge.bot import receivers, tasks  # noqa: F401
+        from closeloop.knowledge.bot import admin, receivers, tasks  # noqa: F401
 
         schedule.register("knowledge.bot_sweep", tasks.bot_sweep_task)

@@ -101,7 +101,8 @@ def bot_train(*, requester: Requester, force: bool = True) -> TrainResult:
     return matcher_train(force=force)
 
 
-def _clean(changes: dict[str, Any], current: BotSettings) -> dict[str, Any]:
+def clean_settings(changes: dict[str, Any], current: BotSettings) -> dict[str, Any]:
+    """The changes checked against each other and the current settings (InvalidInput)."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise InvalidInput(
@@ -167,7 +168,7 @@ def bot_settings_update(*, requester: Requester, changes: dict[str, Any]) -> Bot
     row, _created = BotSettings.objects.select_for_update().get_or_create(
         id=BotSettings.SINGLETON_ID
     )
-    for field, value in _clean(changes, row).items():
+    for field, value in clean_settings(changes, row).items():
         setattr(row, field, value)
     row.save()
     clear_matcher_cache()

@@ -149,3 +149,32 @@ def test_conversations_list_filters_and_hides_restricted_tickets(trained, client
     assert agent.get(f"{BASE}/conversations/{hidden_id}").status_code == 404
     bad = admin.get(f"{BASE}/conversations?outcome=maybe")
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_input")
+
+
+def test_admin_pages_for_the_bot_and_a_bad_setting_is_a_form_error(trained):
+    from django.test import Client
+
+    user = UserFactory(is_superuser=True, is_staff=True)
+    browser = Client()
+    browser.force_login(user)
+    chat("v-admin", "how do I reset my password")
+    for path in ("/admin/knowledge/botconversation/", "/admin/knowledge/faqmodel/"):
+        assert browser.get(path).status_code == 200, path
+    BotSettings.objects.get_or_create(id=1)
+    form = {
+        "is_enabled": "on",
+        "channels": "[]",
+        "answer_threshold": "0.3",
+        "choices_threshold": "0.5",
+        "max_choices": "3",
+        "idle_minutes": "30",
+        "generative_url": "",
+        "generative_model": "",
+    }
+    response = browser.post("/admin/knowledge/botsettings/1/change/", form)
+    assert response.status_code == 200  # the form again, with the error
+    assert "cannot be above the answer threshold" in response.content.decode()
+    assert BotSettings.objects.get().answer_threshold == 0.6
+    form["choices_threshold"] = "0.2"
+    assert browser.post("/admin/knowledge/botsettings/1/change/", form).status_code == 302
+    assert BotSettings.objects.get().answer_threshold == 0.3
