@@ -202,3 +202,9 @@ def test_an_empty_question_is_refused_next_to_the_field():
     assert response.status_code == 400
     assert 'id="id_question-error" role="alert"' in response.content.decode()
     assert BotConversation.objects.count() == 0
+
+
+def test_a_search_for_script_is_shown_inert():
+    html = Client().get("/help/search", {"q": '"><script>alert(1)</script>'}).content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

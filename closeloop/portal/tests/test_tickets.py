@@ -214,3 +214,21 @@ def test_a_customer_without_email_gets_the_reply_on_the_portal(agent):
     assert sent is not None
     assert sent.status == DeliveryStatus.SENT
     assert sent.external_id == f"portal-{delivery.message_id}"
+
+
+def test_files_on_public_messages_download_and_files_on_internal_notes_do_not(agent):
+    from closeloop.tickets.intake import IncomingFile, attachments_store
+
+    client, customer = signed_in_client()
+    ticket = make_ticket(customer=customer)
+    public = Message.objects.get(ticket=ticket)
+    note = message_add(ticket=ticket, body="internal", actor=Actor.of_agent(agent), is_public=False)
+    [shared] = attachments_store(public, [IncomingFile("photo.png", "image/png", b"PNGDATA")])
+    [hidden] = attachments_store(note, [IncomingFile("audit.pdf", "application/pdf", b"PDF")])
+    response = client.get(f"/tickets/{ticket.number}/files/{shared.pk}")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"PNGDATA"
+    assert response["Content-Disposition"].startswith("attachment")
+    assert client.get(f"/tickets/{ticket.number}/files/{hidden.pk}").status_code == 404
+    other_client, _other = signed_in_client("nosy@example.com")
+    assert other_client.get(f"/tickets/{ticket.number}/files/{shared.pk}").status_code == 404
