@@ -208,3 +208,22 @@ def test_a_search_for_script_is_shown_inert():
     html = Client().get("/help/search", {"q": '"><script>alert(1)</script>'}).content.decode()
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_bot_offers_choices_and_a_pick_answers_with_that_article(trained_bot):
+    from closeloop.knowledge.models import BotSettings
+
+    BotSettings.objects.update_or_create(
+        id=1, defaults={"answer_threshold": 0.999, "choices_threshold": 0.05}
+    )
+    clear_matcher_cache()
+    client = Client()
+    client.post("/help/ask", {"question": "order refund status"})
+    html = client.get("/").content.decode()
+    assert "Which of these is closest?" in html
+    assert '<button type="submit" name="question" value="2"' in html
+    assert "None of these" in html
+    client.post("/help/ask", {"question": "2"})
+    html = client.get("/").content.decode()
+    assert "Did this answer your question?" in html
+    assert 'href="/help/track-order/"' in html
