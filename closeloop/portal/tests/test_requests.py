@@ -202,3 +202,20 @@ def test_the_confirmation_page_needs_a_submission_first():
     response = Client().get("/requests/sent")
     assert response.status_code == 302
     assert response["Location"] == "/requests/new"
+
+
+def test_a_form_over_the_request_limit_is_refused_before_it_is_read(settings):
+    settings.CLOSELOOP = {**settings.CLOSELOOP, "MAX_REQUEST_BYTES": 4096}
+    client = Client()
+    big = SimpleUploadedFile("big.jpg", b"x" * 5000, content_type="image/jpeg")
+    response = client.post("/requests/new", {**_form(client), "attachments": [big]})
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+    assert InboundMessage.objects.count() == 0
+    assert Attachment.objects.count() == 0
+    # The form states (and its script checks) the limit that applies: the request limit,
+    # less room for the text fields.
+    settings.CLOSELOOP = {**settings.CLOSELOOP, "MAX_REQUEST_BYTES": 1_048_576}
+    page = client.get("/requests/new").content.decode()
+    assert f'data-max-total="{1_048_576 - 65_536}"' in page
+    assert "0.9 MB together" in page
