@@ -254,7 +254,7 @@ def ticket_reply(request: HttpRequest, customer: Customer, number: int) -> HttpR
 @portal_page
 @signed_in_required
 def ticket_confirm_view(request: HttpRequest, customer: Customer, number: int) -> HttpResponse:
-    """ "Confirm it's solved": the customer's confirmation closes the loop."""
+    """The customer confirms the resolution: the ticket closes (the loop's last step)."""
     ticket = _own_ticket(customer, number)
     try:
         ticket_confirm(ticket=ticket, actor=Actor.customer(), reason="confirmed on the portal")
@@ -267,7 +267,7 @@ def ticket_confirm_view(request: HttpRequest, customer: Customer, number: int) -
 @portal_page
 @signed_in_required
 def ticket_reopen_view(request: HttpRequest, customer: Customer, number: int) -> HttpResponse:
-    """ "It's not solved": back into work, with the customer's reason."""
+    """The customer says it is not solved: back into work, with their reason."""
     ticket = _own_ticket(customer, number)
     form = ReopenForm(request.POST)
     if not form.is_valid():

@@ -136,7 +136,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @portal_page
 def vote(request: HttpRequest, slug: str) -> HttpResponse:
-    """ "Was this helpful?": one vote per session and article."""
+    """An article's "was this helpful?": one vote per session and article."""
     found = selectors.article_for_customer(slug)
     if found is None:
         raise Http404
@@ -145,7 +145,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request,
             "portal/message.html",
-            {"title": "", "text": "", "status_code": 400},
+            {},
             status=400,
         )
     if _remember(request, SESSION_VOTED, found.pk):
@@ -190,7 +190,7 @@ def ask(request: HttpRequest) -> HttpResponse:
 @require_POST
 @portal_page
 def ask_feedback(request: HttpRequest) -> HttpResponse:
-    """ "Did this answer help?" after a bot answer."""
+    """The visitor's answer to "did this help?" after a bot answer."""
     answer = request.POST.get("helpful")
     if answer not in ("yes", "no"):
         return redirect(reverse("portal:home") + "#ask")
