@@ -112,3 +112,14 @@ def test_bot_command_trains_and_answers():
     out = io.StringIO()
     call_command("bot", "ask", "where is my parcel", stdout=out)
     assert out.getvalue().startswith("[answer]\n  1.000  Track your order  (track-order)")
+
+
+def test_beyond_the_limit_the_most_used_articles_are_learned(monkeypatch):
+    articles = make_articles()
+    Article.objects.filter(pk=articles[4].pk).update(helpful_count=5)
+    Article.objects.filter(pk=articles[2].pk).update(view_count=9)
+    monkeypatch.setattr(store, "MAX_ARTICLES", 2)
+    result = matcher_train()
+    assert (result.status, result.articles) == ("trained", 2)
+    clear_matcher_cache()
+    assert sorted(active_matcher().article_ids) == sorted([articles[4].pk, articles[2].pk])
