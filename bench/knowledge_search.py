@@ -116,6 +116,8 @@ def _chinese(rng: random.Random) -> dict[str, Any]:
 
 
 def _setup(rng: random.Random, count: int) -> None:
+    from django.db import connection
+
     from closeloop.core import clock
     from closeloop.knowledge.index import index_rebuild
     from closeloop.knowledge.markdown import render_markdown
@@ -156,6 +158,9 @@ def _setup(rng: random.Random, count: int) -> None:
     index_rebuild()
     for terms in SYNONYMS:
         synonym_group_save(actor=None, terms=terms)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")  # as autovacuum would after a bulk load
 
 
 def _queries(rng: random.Random, count: int) -> list[str]:

@@ -12,6 +12,7 @@ score = Σ idf · tf · (k1 + 1) / (tf + k1 · (1 - b + b · D / avgdl)). Ties g
 from __future__ import annotations
 
 import html
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -24,7 +25,13 @@ from django.utils.translation import gettext as _
 from closeloop.core import clock
 from closeloop.core.cache import ProcessCache
 from closeloop.core.errors import InvalidInput
-from closeloop.knowledge.index import POSTGRES_TABLE, SQLITE_TABLE, tsquery_literal
+from closeloop.knowledge.index import (
+    POSTGRES_POSTINGS,
+    POSTGRES_TABLE,
+    SQLITE_TABLE,
+    postgres_statistics,
+    tsquery_literal,
+)
 from closeloop.knowledge.markdown import plain_text
 from closeloop.knowledge.models import (
     Article,
@@ -168,54 +175,114 @@ def _ranked_sqlite(
         return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
 
 
-_POSTGRES_RANKED = f"""
-WITH stats AS MATERIALIZED (
-    SELECT count(*)::float8 AS n,
-           coalesce(sum(length)::float8 / nullif(count(*), 0)::float8, 0) AS avgdl
-    FROM {POSTGRES_TABLE}
-), terms AS MATERIALIZED (
-    SELECT t.term,
-           (SELECT count(*) FROM {POSTGRES_TABLE} s
-            WHERE s.vector @@ quote_literal(t.term)::tsquery)::float8 AS df
-    FROM unnest(%s::text[]) AS t(term)
-), idf AS MATERIALIZED (
-    SELECT terms.term,
-           CASE WHEN ln((stats.n - terms.df + 0.5) / (terms.df + 0.5)) <= 0 THEN 1e-6::float8
-                ELSE ln((stats.n - terms.df + 0.5) / (terms.df + 0.5)) END AS idf
-    FROM terms CROSS JOIN stats
-), scored AS (
-    SELECT m.article_id,
-           sum(idf.idf * (f.freq * (1.2::float8 + 1.0::float8))
-               / (f.freq + 1.2::float8 * (1.0::float8 - 0.75::float8
-                  + 0.75::float8 * m.length::float8 / stats.avgdl))) AS score
-    FROM {POSTGRES_TABLE} m
-    JOIN knowledge_article a ON a.id = m.article_id
-    CROSS JOIN LATERAL (
-        SELECT u.lexeme,
-               {BODY_WEIGHT}::float8 * cardinality(u.weights)
-               + ({TITLE_WEIGHT}::float8 - {BODY_WEIGHT}::float8)
-                 * cardinality(array_positions(u.weights, 'A')) AS freq
-        FROM unnest(m.vector) AS u
-        WHERE u.lexeme = ANY(%s::text[])
-    ) f
-    JOIN idf ON idf.term = f.lexeme
-    CROSS JOIN stats
-    WHERE m.vector @@ %s::tsquery AND {{where}}
-    GROUP BY m.article_id
+K1 = 1.2
+B = 0.75
+
+# BM25 exactly as FTS5 adds it up, from each term's posting (weighted frequency, length);
+# {candidates} optionally limits the articles scored to those the tsvector index matches.
+# (Each term's idf is looked up by its place in the terms array rather than joined in, so the
+# planner sees a plain ``term = ANY(…)`` scan and estimates its size well.)
+_BM25 = (
+    "sum((%s::float8[])[array_position(%s::text[], p.term)]"
+    f" * (p.frequency * ({K1}::float8 + 1.0::float8)) / (p.frequency + {K1}::float8"
+    f" * (1.0::float8 - {B}::float8 + {B}::float8 * p.length::float8 / %s::float8)))"
 )
-SELECT article_id, score FROM scored
-ORDER BY round(score::numeric, {SCORE_DIGITS}) DESC, article_id
+_POSTGRES_RANKED = f"""
+SELECT p.article_id, {_BM25} AS score
+FROM {POSTGRES_POSTINGS} p
+WHERE p.term = ANY(%s::text[]) {{candidates}} AND {{where}}
+GROUP BY p.article_id
+ORDER BY round({_BM25}::numeric, {SCORE_DIGITS}) DESC, p.article_id
 LIMIT %s
 """  # noqa: S608
+_POSTGRES_CANDIDATES = (
+    f"AND p.article_id IN (SELECT article_id FROM {POSTGRES_TABLE} "  # noqa: S608
+    "WHERE vector @@ %s::tsquery)"
+)
+
+
+def idf(*, documents: int, holding: int) -> float:
+    """FTS5's inverse document frequency: ln((N - n + 0.5) / (n + 0.5)), at least 1e-6."""
+    value = math.log((documents - holding + 0.5) / (holding + 0.5))
+    return value if value > 0.0 else 1e-6
+
+
+def _postgres_query(
+    where: str,
+    params: list[Any],
+    *,
+    idfs: dict[str, float],
+    matching: list[str] | None,
+    average: float,
+    limit: int,
+) -> list[tuple[int, float]]:
+    terms = list(idfs)
+    sql = _POSTGRES_RANKED.replace("{where}", where).replace(
+        "{candidates}", _POSTGRES_CANDIDATES if matching else ""
+    )
+    bm25 = [[idfs[t] for t in terms], terms, average]
+    values: list[Any] = [*bm25, terms]
+    if matching:
+        values.append(tsquery_literal(matching))
+    values += [*params, *bm25, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
 
 
 def _ranked_postgres(
     terms: list[str], where: str, params: list[Any], limit: int
 ) -> list[tuple[int, float]]:
-    sql = _POSTGRES_RANKED.replace("{where}", where)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [terms, terms, tsquery_literal(terms), *params, limit])
-        return [(int(row[0]), float(row[1])) for row in cursor.fetchall()]
+    """BM25 with FTS5's statistics, pruned without changing the result.
+
+    Scoring every article that holds a common word ("my", "card") means reading thousands of
+    postings. So the articles the tsvector index matches on the rarer terms are scored first
+    (all terms counted); an article holding only common terms scores less than the sum of
+    their upper bounds idf·(k1 + 1), so when the last of the first ``limit`` results beats
+    that sum, nothing was missed. Otherwise every article holding any term is scored.
+    """
+    documents, tokens, holding = postgres_statistics(terms)
+    present = [term for term in terms if term in holding]
+    if not present or not documents:
+        return []
+    idfs = {term: idf(documents=documents, holding=holding[term]) for term in present}
+    average = tokens / documents
+    bound = {term: idfs[term] * (K1 + 1.0) for term in present}
+    by_bound = sorted(present, key=lambda term: (-bound[term], term))
+    # The common terms: the weakest ones whose bounds add up to less than half the best's.
+    common: list[str] = []
+    budget = bound[by_bound[0]] / 2
+    for term in reversed(by_bound[1:]):
+        if sum(bound[t] for t in common) + bound[term] >= budget:
+            break
+        common.append(term)
+    if common:
+        rare = [term for term in by_bound if term not in common]
+        ranked = _postgres_query(
+            where, params, idfs=idfs, matching=rare, average=average, limit=limit
+        )
+        ceiling = sum(bound[term] for term in common)
+        if len(ranked) == limit and round(ranked[-1][1], SCORE_DIGITS) > ceiling + 1e-9:
+            return ranked
+    return _postgres_query(where, params, idfs=idfs, matching=None, average=average, limit=limit)
+
+
+def _postgres_filters(
+    visibilities: tuple[str, ...], language: str | None, category_ids: list[int] | None
+) -> tuple[str, list[Any]]:
+    # Postings carry visibility and language (only published articles have postings).
+    sql = [f"p.visibility IN ({', '.join(['%s'] * len(visibilities))})"]
+    params: list[Any] = [*visibilities]
+    if language:
+        sql.append("p.language = %s")
+        params.append(language)
+    if category_ids is not None:
+        sql.append(
+            "p.article_id IN (SELECT id FROM knowledge_article "  # noqa: S608
+            f"WHERE category_id IN ({', '.join(['%s'] * len(category_ids))}))"
+        )
+        params.extend(category_ids)
+    return " AND ".join(sql), params
 
 
 def ranked_ids(
@@ -229,9 +296,10 @@ def ranked_ids(
     """(article id, BM25 score) of the best published articles holding any of ``terms``."""
     if not terms or category_ids == []:
         return []
-    where, params = _filters(visibilities, language, category_ids)
     if connection.vendor == "sqlite":
+        where, params = _filters(visibilities, language, category_ids)
         return _ranked_sqlite(terms, where, params, limit)
+    where, params = _postgres_filters(visibilities, language, category_ids)
     return _ranked_postgres(terms, where, params, limit)
 
 

@@ -2,7 +2,9 @@
 
 SQLite: an FTS5 table whose rowid is the article id, over text Closeloop tokenised itself
 (the ``ascii`` tokenizer leaves those tokens exactly as written). PostgreSQL: a tsvector per
-article built literally from the same tokens, with a GIN index, and its length in tokens.
+article built literally from the same tokens, with a GIN index, its length in tokens, each
+term's weighted frequency per article, and the per-term document counts and totals BM25 needs
+(FTS5 keeps those inside its own index).
 """
 
 from django.db import migrations
@@ -11,15 +13,38 @@ SQLITE_CREATE = (
     "CREATE VIRTUAL TABLE knowledge_search_fts USING fts5(title, body, tokenize='ascii')"
 )
 SQLITE_DROP = "DROP TABLE IF EXISTS knowledge_search_fts"
+# No foreign key to the article table: Django's test flush truncates the tables it knows
+# and a reference would stop it; the services keep the index in step with the articles.
 POSTGRES_CREATE = (
     "CREATE TABLE knowledge_search_index ("
-    " article_id bigint PRIMARY KEY REFERENCES knowledge_article (id)"
-    " ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,"
+    " article_id bigint PRIMARY KEY,"
     " vector tsvector NOT NULL,"
     " length integer NOT NULL)",
     "CREATE INDEX knowledge_search_index_vector ON knowledge_search_index USING gin (vector)",
+    # Each term's weighted frequency per article (BM25's tf) and the article's length: read
+    # from the tsvector, this would cost an unnest of the whole vector per article scored.
+    # The article's visibility and language ride along so a search reads postings only.
+    "CREATE TABLE knowledge_search_posting ("
+    " term text NOT NULL,"
+    " article_id bigint NOT NULL,"
+    " frequency double precision NOT NULL,"
+    " length integer NOT NULL,"
+    " visibility varchar(10) NOT NULL,"
+    " language varchar(10) NOT NULL,"
+    " PRIMARY KEY (term, article_id) INCLUDE (frequency, length, visibility, language))",
+    "CREATE INDEX knowledge_search_posting_article ON knowledge_search_posting (article_id)",
+    # What FTS5 keeps inside its own index: rows holding each term, rows and tokens in all.
+    "CREATE TABLE knowledge_search_term (term text PRIMARY KEY, documents integer NOT NULL)",
+    "CREATE TABLE knowledge_search_total ("
+    " id smallint PRIMARY KEY CHECK (id = 1),"
+    " documents integer NOT NULL,"
+    " tokens bigint NOT NULL)",
+    "INSERT INTO knowledge_search_total (id, documents, tokens) VALUES (1, 0, 0)",
 )
-POSTGRES_DROP = "DROP TABLE IF EXISTS knowledge_search_index"
+POSTGRES_DROP = (
+    "DROP TABLE IF EXISTS knowledge_search_index, knowledge_search_posting, "
+    "knowledge_search_term, knowledge_search_total"
+)
 
 
 def create_index(apps, schema_editor):

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from closeloop.knowledge.index import POSTGRES_TABLE, SQLITE_TABLE, index_size
+from closeloop.knowledge.index import POSTGRES_POSTINGS, POSTGRES_TABLE, SQLITE_TABLE, index_size
 from closeloop.knowledge.tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,12 @@ def _run(*args: str) -> str:
 def test_reindex_rebuilds_a_lost_index():
     article = make_article(title="Refund a payment")
     make_article(title="Draft", status="draft")
-    table = SQLITE_TABLE if connection.vendor == "sqlite" else POSTGRES_TABLE
+    tables = (
+        [SQLITE_TABLE] if connection.vendor == "sqlite" else [POSTGRES_TABLE, POSTGRES_POSTINGS]
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
     assert "Nothing found." in _run("search", "refund")
     assert _run("reindex") == "Indexed 1 published articles.\n"
     assert index_size() == 1

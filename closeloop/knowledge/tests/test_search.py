@@ -261,3 +261,24 @@ def _bm25(articles, terms):
             score += idf * tf * 2.2 / (tf + 1.2 * (1 - 0.75 + 0.75 * length / average))
         scores[number] = score
     return scores
+
+
+PRUNING_QUERIES = [
+    "card refund payment 退款",
+    "card payment abroad",
+    "refund card in the app",
+    "银行卡 申请 card",
+    "the card",
+]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_a_short_list_is_the_top_of_the_long_one(fixed_corpus, limit):
+    # On PostgreSQL a short list is first ranked among articles holding the rarer terms only;
+    # it must still be exactly the top of the full ranking.
+    for query in PRUNING_QUERIES:
+        full = article_search(query, audience="customer", limit=50).hits
+        short = article_search(query, audience="customer", limit=limit).hits
+        assert [(h.article_id, round(h.score, 9)) for h in short] == [
+            (h.article_id, round(h.score, 9)) for h in full[:limit]
+        ], query
