@@ -1,11 +1,18 @@
-"""Writing the article search index (table made by migration 0002_search_index).
+"""Writing the article search index (tables made by migration 0002_search_index).
 
 Only published articles are in it, internal ones too (visibility is filtered when searching).
-Both databases get the same tokens (``text.tokenize``), in two columns: the title, and the
-rest (summary, body text, example questions). Each distinct token keeps at most
+Both databases get the same tokens (``text.tokenize``), in two parts: the title, and the rest
+(summary, body text, example questions). Each distinct token keeps at most
 ``MAX_OCCURRENCES`` occurrences per article, on both databases, because a PostgreSQL tsvector
-keeps at most 256 positions per lexeme; the row length is the count of tokens kept, so
-FTS5's and our PostgreSQL BM25 see the same term frequencies and document lengths.
+keeps at most 256 positions per lexeme; the row length is the count of tokens kept, so both
+databases see the same term frequencies and document lengths.
+
+SQLite: one FTS5 row per article (rowid = article id), title and body columns.
+PostgreSQL: per article a tsvector written literally from the tokens (weight A for title
+occurrences, D for body ones; GIN-indexed), one posting per distinct term (its weighted
+frequency, the article's length, visibility and language), and the statistics FTS5 keeps
+inside its own index: how many articles hold each term, articles and tokens in all. All of
+it is written in the caller's transaction.
 """
 
 from __future__ import annotations
