@@ -282,3 +282,22 @@ def test_a_short_list_is_the_top_of_the_long_one(fixed_corpus, limit):
         assert [(h.article_id, round(h.score, 9)) for h in short] == [
             (h.article_id, round(h.score, 9)) for h in full[:limit]
         ], query
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ('"refund', True),
+        ("refund'; DROP TABLE x; --", True),
+        ("NEAR(refund card)", True),
+        ("refund* OR card^", True),
+        ("\\' \\\\", False),
+        ("😀 ½ ＡＢＣ", False),
+    ],
+)
+def test_query_syntax_of_the_engines_is_never_interpreted(query, found):
+    article = make_article(
+        title="Refund card NEAR or", body="It's a 'quoted' \\ back-slashed text."
+    )
+    results = article_search(query, audience="customer", record_miss=False)
+    assert [hit.article_id for hit in results.hits] == ([article.pk] if found else [])
