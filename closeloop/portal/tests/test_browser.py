@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 from closeloop.channels.tests.email_support import running_smtp, support_mailbox
 from closeloop.core.models import Organization
@@ -24,12 +23,7 @@ from closeloop.portal.tests.support import make_article
 from closeloop.tickets.models import Attachment, Message, Status, Ticket
 from closeloop.tickets.services import Actor, message_add, ticket_resolve, ticket_start
 
-# ``available_apps`` (all of them) makes the flush between tests cascade on PostgreSQL, where
-# the knowledge search index references the articles from outside Django's models.
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS)),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = os.environ.get("CLOSELOOP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
