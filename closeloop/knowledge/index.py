@@ -7,7 +7,8 @@ Both databases get the same tokens (``text.tokenize``), in two parts: the title,
 keeps at most 256 positions per lexeme; the row length is the count of tokens kept, so both
 databases see the same term frequencies and document lengths.
 
-SQLite: one FTS5 row per article (rowid = article id), title and body columns.
+SQLite: one FTS5 row per article (rowid = article id): title and body columns, and the
+article's visibility and language (not indexed, for filtering).
 PostgreSQL: per article a tsvector written literally from the tokens (weight A for title
 occurrences, D for body ones; GIN-indexed), one posting per distinct term (its weighted
 frequency, the article's length, visibility and language), and the statistics FTS5 keeps
@@ -112,8 +113,15 @@ def index_article(article: Article) -> None:
         if connection.vendor == "sqlite":
             cursor.execute(f"DELETE FROM {SQLITE_TABLE} WHERE rowid = %s", [article.pk])  # noqa: S608
             cursor.execute(
-                f"INSERT INTO {SQLITE_TABLE} (rowid, title, body) VALUES (%s, %s, %s)",  # noqa: S608
-                [article.pk, " ".join(title_tokens), " ".join(body_tokens)],
+                f"INSERT INTO {SQLITE_TABLE} (rowid, title, body, visibility, language) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s)",
+                [
+                    article.pk,
+                    " ".join(title_tokens),
+                    " ".join(body_tokens),
+                    article.visibility,
+                    article.language,
+                ],
             )
             return
         old_terms, old_length, was_indexed = _postgres_row(cursor, article.pk)

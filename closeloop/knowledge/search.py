@@ -35,7 +35,6 @@ from closeloop.knowledge.index import (
 from closeloop.knowledge.markdown import plain_text
 from closeloop.knowledge.models import (
     Article,
-    ArticleStatus,
     SearchMiss,
     SynonymGroup,
     Visibility,
@@ -148,13 +147,17 @@ def expand(tokens: list[str]) -> tuple[list[str], list[str]]:
 def _filters(
     visibilities: tuple[str, ...], language: str | None, category_ids: list[int] | None
 ) -> tuple[str, list[Any]]:
-    sql = [f"a.status = %s AND a.visibility IN ({', '.join(['%s'] * len(visibilities))})"]
-    params: list[Any] = [ArticleStatus.PUBLISHED, *visibilities]
+    # The index rows carry visibility and language (only published articles are indexed).
+    sql = [f"f.visibility IN ({', '.join(['%s'] * len(visibilities))})"]
+    params: list[Any] = [*visibilities]
     if language:
-        sql.append("a.language = %s")
+        sql.append("f.language = %s")
         params.append(language)
     if category_ids is not None:
-        sql.append(f"a.category_id IN ({', '.join(['%s'] * len(category_ids))})")
+        sql.append(
+            f"f.rowid IN (SELECT id FROM {Article._meta.db_table} "  # noqa: S608
+            f"WHERE category_id IN ({', '.join(['%s'] * len(category_ids))}))"
+        )
         params.extend(category_ids)
     return " AND ".join(sql), params
 
@@ -165,10 +168,9 @@ def _ranked_sqlite(
     match = " OR ".join(f'"{term}"' for term in terms)
     bm25 = f"bm25({SQLITE_TABLE}, {TITLE_WEIGHT}, {BODY_WEIGHT})"
     sql = (
-        f"SELECT {SQLITE_TABLE}.rowid, -{bm25} AS score FROM {SQLITE_TABLE} "  # noqa: S608
-        f"JOIN knowledge_article a ON a.id = {SQLITE_TABLE}.rowid "
+        f"SELECT f.rowid, -{bm25} AS score FROM {SQLITE_TABLE} f "  # noqa: S608
         f"WHERE {SQLITE_TABLE} MATCH %s AND {where} "
-        f"ORDER BY round(-{bm25}, {SCORE_DIGITS}) DESC, {SQLITE_TABLE}.rowid LIMIT %s"
+        f"ORDER BY round(score, {SCORE_DIGITS}) DESC, f.rowid LIMIT %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [match, *params, limit])
@@ -306,7 +308,8 @@ def ranked_ids(
 # --- snippets -------------------------------------------------------------------------------
 
 
-def _term_pattern(terms: list[str]) -> re.Pattern[str] | None:
+def term_pattern(terms: list[str]) -> re.Pattern[str] | None:
+    """A pattern finding the terms in text: whole words, or anywhere for Chinese ones."""
     words = sorted({term for term in terms if term}, key=len, reverse=True)
     if not words:
         return None
@@ -322,20 +325,32 @@ def _is_han(word: str) -> bool:
     return any("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in word)
 
 
-def snippet(text: str, terms: list[str], *, length: int = SNIPPET_LENGTH) -> str:
+def snippet(
+    text: str,
+    terms: list[str],
+    *,
+    length: int = SNIPPET_LENGTH,
+    pattern: re.Pattern[str] | None = None,
+) -> str:
     """HTML: the window of ``text`` (about ``length`` characters) with the most distinct
     matched terms, escaped, with each match in ``<mark>``."""
     text = " ".join(normalize_display(text).split())
-    pattern = _term_pattern(terms)
+    pattern = pattern or term_pattern(terms)
     matches = list(pattern.finditer(text)) if pattern else []
     start = 0
     if matches:
+        words = [match.group().casefold() for match in matches]
         best = (-1, -1, 0)
+        last = 0
         for index, first in enumerate(matches):
-            inside = [m for m in matches[index:] if m.end() - first.start() <= length]
-            distinct = len({m.group().casefold() for m in inside})
-            if (distinct, len(inside)) > best[:2]:
-                best = (distinct, len(inside), first.start())
+            # Matches index..last-1 fit in a window starting at this one (two pointers).
+            last = max(last, index)
+            while last < len(matches) and matches[last].end() - first.start() <= length:
+                last += 1
+            inside = last - index
+            distinct = len(set(words[index:last]))
+            if (distinct, inside) > best[:2]:
+                best = (distinct, inside, first.start())
         # Some context before the first match, starting at a word boundary when there is one.
         start = max(0, best[2] - length // 5)
         if start:
@@ -390,27 +405,43 @@ def _visibilities(audience: str) -> tuple[str, ...]:
         ) from None
 
 
+_HIT_COLUMNS = (
+    "SELECT a.id, a.slug, a.title, a.summary, a.language, a.visibility, a.body_html, c.code "  # noqa: S608
+    f"FROM {Article._meta.db_table} a "
+    f"LEFT JOIN {Category._meta.db_table} c ON c.id = a.category_id "
+    "WHERE a.id IN ({ids})"
+)
+
+
 def _hits(ranked: list[tuple[int, float]], terms: list[str]) -> list[SearchHit]:
     if not ranked:
         return []
-    articles = Article.objects.select_related("category").in_bulk([pk for pk, _s in ranked])
+    # One plain statement: this runs on every search, where the ORM's compiling costs more
+    # than the query.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _HIT_COLUMNS.format(ids=", ".join(["%s"] * len(ranked))), [pk for pk, _s in ranked]
+        )
+        rows = {row[0]: row for row in cursor.fetchall()}
+    pattern = term_pattern(terms)
     hits = []
     for pk, score in ranked:
-        article = articles.get(pk)
-        if article is None:  # deleted since the index was read
+        row = rows.get(pk)
+        if row is None:  # deleted since the index was read
             continue
-        text = "\n".join(filter(None, (article.summary, plain_text(article.body_html))))
+        _pk, slug, title, summary, language, visibility, body_html, category_code = row
+        text = "\n".join(filter(None, (summary, plain_text(body_html))))
         hits.append(
             SearchHit(
-                article_id=article.pk,
-                slug=article.slug,
-                title=article.title,
-                summary=article.summary,
-                language=article.language,
-                visibility=article.visibility,
-                category_code=article.category.code if article.category else "",
+                article_id=pk,
+                slug=slug,
+                title=title,
+                summary=summary,
+                language=language,
+                visibility=visibility,
+                category_code=category_code or "",
                 score=score,
-                snippet_html=snippet(text, terms),
+                snippet_html=snippet(text, terms, pattern=pattern),
             )
         )
     return hits

@@ -9,8 +9,10 @@ term's weighted frequency per article, and the per-term document counts and tota
 
 from django.db import migrations
 
+# Visibility and language ride along (not indexed) so a search never joins the articles.
 SQLITE_CREATE = (
-    "CREATE VIRTUAL TABLE knowledge_search_fts USING fts5(title, body, tokenize='ascii')"
+    "CREATE VIRTUAL TABLE knowledge_search_fts USING fts5("
+    "title, body, visibility UNINDEXED, language UNINDEXED, tokenize='ascii')"
 )
 SQLITE_DROP = "DROP TABLE IF EXISTS knowledge_search_fts"
 # No foreign key to the article table: Django's test flush truncates the tables it knows

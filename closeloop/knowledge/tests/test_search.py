@@ -301,3 +301,15 @@ def test_query_syntax_of_the_engines_is_never_interpreted(query, found):
     )
     results = article_search(query, audience="customer", record_miss=False)
     assert [hit.article_id for hit in results.hits] == ([article.pk] if found else [])
+
+
+def test_changing_visibility_or_language_moves_the_article_in_the_index():
+    article = make_article(title="Escalation checklist", visibility="internal")
+    assert article_search("escalation", audience="customer", record_miss=False).hits == []
+    services.article_update(article=article, actor=None, visibility="public")
+    hits = article_search("escalation", audience="customer", language="en").hits
+    assert [hit.article_id for hit in hits] == [article.pk]
+    services.article_update(
+        article=services.Article.objects.get(pk=article.pk), actor=None, language="zh-hans"
+    )
+    assert article_search("escalation", audience="customer", language="en").hits == []
