@@ -315,3 +315,28 @@ def postgres_statistics(terms: list[str]) -> tuple[int, int, dict[str, int]]:
         counts = {str(term): int(documents) for term, documents in cursor.fetchall()}
     documents, tokens = (int(row[0]), int(row[1])) if row else (0, 0)
     return documents, tokens, counts
+
+
+def index_prune(**_signal_kwargs: object) -> int:
+    """Drop index rows of articles that are gone or no longer published; return how many.
+
+    Usable as a ``post_migrate`` receiver: Django's test flush empties the article table but
+    not the index tables it does not know, and stale rows would take places in results.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                f"SELECT rowid FROM {SQLITE_TABLE} WHERE rowid NOT IN "  # noqa: S608
+                f"(SELECT id FROM {Article._meta.db_table} WHERE status = %s)",
+                [ArticleStatus.PUBLISHED],
+            )
+        else:
+            cursor.execute(
+                f"SELECT article_id FROM {POSTGRES_TABLE} WHERE article_id NOT IN "  # noqa: S608
+                f"(SELECT id FROM {Article._meta.db_table} WHERE status = %s)",
+                [ArticleStatus.PUBLISHED],
+            )
+        stale = [int(row[0]) for row in cursor.fetchall()]
+    for article_id in stale:
+        index_remove(article_id)
+    return len(stale)

@@ -36,3 +36,16 @@ def test_reindex_rebuilds_a_lost_index():
 def test_search_refuses_an_empty_query():
     with pytest.raises(CommandError):
         _run("search", "  ")
+
+
+def test_prune_drops_rows_of_articles_that_are_gone():
+    from closeloop.knowledge.index import index_prune
+    from closeloop.knowledge.models import Article
+
+    kept = make_article(title="Refund a payment")
+    gone = make_article(title="Refund policy")
+    Article.objects.filter(pk=gone.pk).delete()  # behind the services' back, like a flush
+    assert index_size() == 2
+    assert index_prune() == 1
+    assert index_size() == 1
+    assert f"#{kept.pk}" in _run("search", "refund")
