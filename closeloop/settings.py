@@ -179,6 +179,8 @@ TASKS = {
 CLOSELOOP: dict[str, Any] = {
     # Largest accepted request body; larger ones are refused with 413 before they are read.
     "MAX_REQUEST_BYTES": env_int("CLOSELOOP_MAX_REQUEST_BYTES", 1_048_576),
+    # Largest form with files (multipart): the portal's attachments plus room for the text.
+    "MAX_UPLOAD_REQUEST_BYTES": env_int("CLOSELOOP_MAX_UPLOAD_REQUEST_BYTES", 21 * 1024 * 1024),
     # Region used to read phone numbers written without a country code.
     "DEFAULT_PHONE_REGION": os.environ.get("CLOSELOOP_DEFAULT_PHONE_REGION", "CN"),
     # Seconds between two sweeps of `closeloop worker`.
@@ -201,7 +203,7 @@ CLOSELOOP: dict[str, Any] = {
     "SMS_GATEWAY_URL": os.environ.get("CLOSELOOP_SMS_GATEWAY_URL", ""),
     "SMS_GATEWAY_SECRET": os.environ.get("CLOSELOOP_SMS_GATEWAY_SECRET", ""),
     # Portal: all files attached to one form together (each is also held to
-    # MAX_ATTACHMENT_BYTES; the request limit above caps the whole form).
+    # MAX_ATTACHMENT_BYTES).
     "PORTAL_MAX_UPLOAD_BYTES": env_int("CLOSELOOP_PORTAL_MAX_UPLOAD_BYTES", 20 * 1024 * 1024),
     # Whether Django's EMAIL_* below name a real SMTP server. Without it (and without a
     # default mailbox with an SMTP host) the portal logs sign-in links instead of mailing them.

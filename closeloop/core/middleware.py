@@ -10,13 +10,20 @@ from django.utils.translation import gettext as _
 
 
 class RequestSizeLimitMiddleware:
-    """Refuse bodies over CLOSELOOP['MAX_REQUEST_BYTES'] with 413 before anything reads them."""
+    """Refuse bodies over CLOSELOOP['MAX_REQUEST_BYTES'] with 413 before anything reads them.
+
+    A form with files (multipart) may carry up to CLOSELOOP['MAX_UPLOAD_REQUEST_BYTES']: the
+    portal's request form takes attachments; Django still holds its text fields to
+    DATA_UPLOAD_MAX_MEMORY_SIZE.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit: int = settings.CLOSELOOP["MAX_REQUEST_BYTES"]
+        if request.content_type == "multipart/form-data":
+            limit = max(limit, settings.CLOSELOOP["MAX_UPLOAD_REQUEST_BYTES"])
         raw_length = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw_length)

@@ -89,10 +89,14 @@ class Organization(models.Model):
         """Return the organisation's settings from this process's cache (read-only use)."""
         with _organization_lock:
             entry = _organization_cache.get("current")
-            if entry is None or time.monotonic() - entry[0] > ORGANIZATION_CACHE_SECONDS:
-                entry = (time.monotonic(), cls.current())
-                _organization_cache["current"] = entry
+        if entry is not None and time.monotonic() - entry[0] <= ORGANIZATION_CACHE_SECONDS:
             return entry[1]
+        # Read (or create) outside the lock: creating the row saves it, and the save's
+        # receiver clears this cache, which takes the lock.
+        organization = cls.current()
+        with _organization_lock:
+            _organization_cache["current"] = (time.monotonic(), organization)
+        return organization
 
     @staticmethod
     def clear_cache(**_kwargs: object) -> None:

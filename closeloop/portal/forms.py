@@ -69,7 +69,7 @@ def max_upload_bytes() -> int:
     """All files of one form together: the portal's limit, within the request limit."""
     limit = int(settings.CLOSELOOP["PORTAL_MAX_UPLOAD_BYTES"])
     # The request also carries the text fields; leave them room under the request limit.
-    return max(0, min(limit, int(settings.CLOSELOOP["MAX_REQUEST_BYTES"]) - 64 * 1024))
+    return max(0, min(limit, int(settings.CLOSELOOP["MAX_UPLOAD_REQUEST_BYTES"]) - 64 * 1024))
 
 
 def _megabytes(size: int) -> str:

@@ -205,7 +205,11 @@ def test_the_confirmation_page_needs_a_submission_first():
 
 
 def test_a_form_over_the_request_limit_is_refused_before_it_is_read(settings):
-    settings.CLOSELOOP = {**settings.CLOSELOOP, "MAX_REQUEST_BYTES": 4096}
+    settings.CLOSELOOP = {
+        **settings.CLOSELOOP,
+        "MAX_REQUEST_BYTES": 4096,
+        "MAX_UPLOAD_REQUEST_BYTES": 4096,
+    }
     client = Client()
     big = SimpleUploadedFile("big.jpg", b"x" * 5000, content_type="image/jpeg")
     response = client.post("/requests/new", {**_form(client), "attachments": [big]})
@@ -213,9 +217,31 @@ def test_a_form_over_the_request_limit_is_refused_before_it_is_read(settings):
     assert response.json()["code"] == "payload_too_large"
     assert InboundMessage.objects.count() == 0
     assert Attachment.objects.count() == 0
-    # The form states (and its script checks) the limit that applies: the request limit,
-    # less room for the text fields.
-    settings.CLOSELOOP = {**settings.CLOSELOOP, "MAX_REQUEST_BYTES": 1_048_576}
+    # The form states (and its script checks) the limit that applies: the upload request
+    # limit, less room for the text fields, within the portal's own limit.
+    settings.CLOSELOOP = {
+        **settings.CLOSELOOP,
+        "MAX_UPLOAD_REQUEST_BYTES": 1_048_576,
+        "PORTAL_MAX_UPLOAD_BYTES": 20 * 1_048_576,
+    }
     page = client.get("/requests/new").content.decode()
     assert f'data-max-total="{1_048_576 - 65_536}"' in page
     assert "0.9 MB together" in page
+
+
+def test_a_form_with_files_may_be_larger_than_a_json_request(settings):
+    """Multipart forms have their own limit; a JSON body of the same size is refused."""
+    settings.CLOSELOOP = {
+        **settings.CLOSELOOP,
+        "MAX_REQUEST_BYTES": 4096,
+        "MAX_UPLOAD_REQUEST_BYTES": 1_048_576,
+    }
+    client = Client()
+    photo = SimpleUploadedFile("photo.jpg", b"\xff\xd8" + b"x" * 20_000, content_type="image/jpeg")
+    response = client.post("/requests/new", {**_form(client), "attachments": [photo]})
+    assert response.status_code == 302, response.content[:500]
+    assert Attachment.objects.get().size == 20_002
+    as_json = client.post(
+        "/api/v1/tickets", "{" + " " * 20_000 + "}", content_type="application/json"
+    )
+    assert as_json.status_code == 413
