@@ -574,17 +574,17 @@ def install_demo_knowledge() -> int:
     pair's neighbours as related, add the synonyms and train the FAQ bot; return how many
     articles were written."""
     from closeloop.knowledge.bot.store import matcher_train
-    from closeloop.knowledge.models import ArticleStatus, Language, Visibility
+    from closeloop.knowledge.models import Article, ArticleStatus, Language, Visibility
     from closeloop.knowledge.services import article_create, synonym_group_save
     from closeloop.triage.models import Category
 
     categories = {
         c.code: c for c in Category.objects.filter(code__in=[a.category for a in ARTICLES])
     }
-    written = []
+    written: list[list[Article]] = []
     for demo in ARTICLES:
         visibility = Visibility.INTERNAL if demo.internal else Visibility.PUBLIC
-        pair = []
+        pair: list[Article] = []
         for language, text, slug in (
             (Language.EN, demo.en, demo.slug),
             (Language.ZH, demo.zh, f"{demo.slug}-zh"),
