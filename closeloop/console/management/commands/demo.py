@@ -80,7 +80,14 @@ class Command(BaseCommand):
             .values_list("username", flat=True)
         )
         self.stdout.write("")
-        self.stdout.write(f"  Closeloop demo      {base}/")
+        self.stdout.write(f"  Self-service portal {base}/  (help centre, requests, my tickets)")
+        self.stdout.write(
+            f"  Order lookup        {base}/orders/  (DEMO-100001 … with demo@example.com)"
+        )
+        self.stdout.write(
+            "  Portal sign-in      without an SMTP server the one-time link is printed here, in "
+            "the log"
+        )
         self.stdout.write(f"  Administration      {base}/admin/")
         self.stdout.write(f"  API documentation   {base}/api/v1/docs")
         self.stdout.write(f"  Administrator       {ADMIN_USERNAME} / {ADMIN_PASSWORD}")
