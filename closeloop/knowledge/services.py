@@ -487,7 +487,7 @@ def article_vote(
     session_key = session_key[:64]
     if customer is None and not session_key:
         raise InvalidInput(_("A vote needs a reader: a customer or a session."))
-    if not article.is_public and customer is None:
+    if not article.is_public:
         raise InvalidInput(_("Only published public articles can be voted on."))
     kind = UseKind.HELPFUL if helpful else UseKind.UNHELPFUL
     votes = ArticleUse.objects.select_for_update().filter(article=article, kind__in=VOTE_KINDS)
@@ -511,7 +511,7 @@ def article_vote(
         vote.kind = kind
         vote.created_at = clock.now()
         vote.save(update_fields=["kind", "created_at"])
-    if helpful and article.is_public:
+    if helpful:
         _count_self_service(article, customer=customer, session_key=session_key, channel=channel)
     return vote
 

@@ -206,12 +206,15 @@ def test_helpful_votes_count_once_per_reader_as_self_service():
     assert successes.filter(customer=customer).count() == 1
 
 
-def test_internal_articles_count_no_self_service_and_a_vote_needs_a_reader():
-    internal = make_article(visibility="internal")
+def test_only_public_published_articles_take_votes_and_a_vote_needs_a_reader():
     with pytest.raises(InvalidInput):
         services.article_vote(article=make_article(), helpful=True)
-    services.article_vote(article=internal, helpful=True, customer=CustomerFactory())
+    for article in (make_article(visibility="internal"), make_article(status="draft")):
+        with pytest.raises(InvalidInput):
+            services.article_vote(article=article, helpful=True, customer=CustomerFactory())
+    assert not ArticleUse.objects.exists()
     assert not SelfServiceSuccess.objects.exists()
+    assert not Article.objects.filter(helpful_count__gt=0).exists()
 
 
 def test_synonym_groups_need_two_terms():
