@@ -270,3 +270,15 @@ def test_admin_without_agent_profile_can_write(api_as):
     assert created.status_code == 201
     assert SearchMiss.objects.count() == 0
     assert AgentFactory._meta.model.objects.count() == 0
+
+
+def test_the_openapi_schema_documents_the_knowledge_endpoints(api):
+    paths = api.get("/api/v1/openapi.json").json()["paths"]
+    assert {
+        "/api/v1/knowledge/articles",
+        "/api/v1/knowledge/articles/{article_id}/versions/{number}/restore",
+        "/api/v1/knowledge/search",
+        "/api/v1/knowledge/tickets/{ticket_id}/suggestions",
+        "/api/v1/knowledge/synonyms/{group_id}",
+        "/api/v1/knowledge/misses/{miss_id}/resolve",
+    } <= set(paths)
