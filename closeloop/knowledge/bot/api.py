@@ -14,6 +14,7 @@ from closeloop.core.errors import InvalidInput, NotFound
 from closeloop.knowledge.bot.operations import (
     bot_settings_read,
     bot_settings_update,
+    bot_statistics,
     bot_train,
     bot_try,
     conversations_visible_to,
@@ -23,6 +24,7 @@ from closeloop.knowledge.bot.schemas import (
     ConversationListOut,
     SettingsIn,
     SettingsOut,
+    StatisticsOut,
     TrainOut,
     TryIn,
     TryOut,
@@ -75,6 +77,24 @@ def conversation_list(request: HttpRequest, query: Query[ConversationQuery]) -> 
     rows = rows.order_by("-started_at", "-id")
     page = rows[query.offset : query.offset + query.limit]
     return {"items": [conversation_out(row) for row in page], "count": rows.count()}
+
+
+class StatisticsQuery(Schema):
+    channel: str | None = Field(None, max_length=20)
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@router.get("/statistics", response=StatisticsOut, summary="Outcomes and the bot share")
+def statistics_view(request: HttpRequest, query: Query[StatisticsQuery]) -> dict[str, object]:
+    rows = conversations_visible_to(requester_for(request.user))
+    if query.channel:
+        rows = rows.filter(channel=query.channel)
+    if (since := _aware(query.since, "since")) is not None:
+        rows = rows.filter(started_at__gte=since)
+    if (until := _aware(query.until, "until")) is not None:
+        rows = rows.filter(started_at__lt=until)
+    return bot_statistics(rows)
 
 
 @router.get(

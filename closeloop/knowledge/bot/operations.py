@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from closeloop.core.errors import InvalidInput, PermissionDenied
@@ -29,7 +29,7 @@ from closeloop.knowledge.bot.store import (
     clear_matcher_cache,
     matcher_train,
 )
-from closeloop.knowledge.models import BotConversation, BotSettings
+from closeloop.knowledge.models import BotConversation, BotOutcome, BotSettings
 from closeloop.people.access import Requester
 from closeloop.tickets.selectors import tickets_visible_to
 
@@ -191,3 +191,33 @@ def conversations_visible_to(requester: Requester) -> QuerySet[BotConversation]:
     return BotConversation.objects.filter(
         Q(ticket__isnull=True) | Q(ticket__in=tickets_visible_to(requester))
     )
+
+
+def bot_statistics(
+    conversations: QuerySet[BotConversation],
+) -> dict[str, Any]:
+    """Outcomes of the given conversations: counts, hand-off reasons, and the bot share
+    (resolved ÷ ended; a customer's "no" counts as not resolved)."""
+    outcomes = dict(conversations.values_list("outcome").annotate(count=Count("id")).order_by())
+    reasons = dict(
+        conversations.exclude(handoff_reason="")
+        .values_list("handoff_reason")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    confirmed = dict(
+        conversations.exclude(is_confirmed=None)
+        .values_list("is_confirmed")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    ended = sum(count for outcome, count in outcomes.items() if outcome != BotOutcome.ACTIVE)
+    resolved = outcomes.get(BotOutcome.RESOLVED, 0)
+    return {
+        "conversations": sum(outcomes.values()),
+        "outcomes": {outcome.value: outcomes.get(outcome.value, 0) for outcome in BotOutcome},
+        "handoff_reasons": reasons,
+        "confirmed_helpful": confirmed.get(True, 0),
+        "said_not_helpful": confirmed.get(False, 0),
+        "bot_share": round(resolved / ended, 4) if ended else None,
+    }

@@ -81,6 +81,17 @@ class ConversationDetailOut(ConversationOut):
     transcript: list[dict[str, Any]]
 
 
+class StatisticsOut(Schema):
+    conversations: int
+    outcomes: dict[str, int] = Field(..., description="active, resolved, handed_off, abandoned")
+    handoff_reasons: dict[str, int]
+    confirmed_helpful: int
+    said_not_helpful: int
+    bot_share: float | None = Field(
+        ..., description="resolved ÷ ended conversations (None before any ended)"
+    )
+
+
 class ConversationListOut(Schema):
     items: list[ConversationOut]
     count: int

@@ -59,6 +59,7 @@ def _call(client, method, path, body=None):
 
 ENDPOINTS = [
     ("get", "/conversations", None, "agent"),
+    ("get", "/statistics", None, "agent"),
     ("post", "/try", {"text": "where is my parcel"}, "agent"),
     ("get", "/settings", None, "admin"),
     ("patch", "/settings", {"max_choices": 2}, "admin"),
@@ -178,3 +179,22 @@ def test_admin_pages_for_the_bot_and_a_bad_setting_is_a_form_error(trained):
     form["choices_threshold"] = "0.2"
     assert browser.post("/admin/knowledge/botsettings/1/change/", form).status_code == 302
     assert BotSettings.objects.get().answer_threshold == 0.3
+
+
+def test_statistics_give_the_bot_share(trained, api):
+    chat("v-stats-1", "how do I reset my password")
+    chat("v-stats-1", "yes")  # resolved, confirmed
+    chat("v-stats-2", "where is my parcel")
+    chat("v-stats-2", "no")  # handed off, not helpful
+    chat("v-stats-3", "转人工")  # handed off at once
+    chat("v-stats-4", "how do I get my money back")  # still active
+    body = api.get(f"{BASE}/statistics").json()
+    assert body == {
+        "conversations": 4,
+        "outcomes": {"active": 1, "resolved": 1, "handed_off": 2, "abandoned": 0},
+        "handoff_reasons": {"not_helpful": 1, "asked_for_person": 1},
+        "confirmed_helpful": 1,
+        "said_not_helpful": 1,
+        "bot_share": round(1 / 3, 4),
+    }
+    assert api.get(f"{BASE}/statistics?channel=portal").json()["conversations"] == 0
