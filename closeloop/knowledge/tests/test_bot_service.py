@@ -309,3 +309,37 @@ def test_a_bot_resolved_ticket_reopened_by_the_customer_starts_a_new_conversatio
     assert ticket.status == Status.IN_PROGRESS
     assert ticket.is_with_bot is False
     assert TicketTriage.objects.filter(ticket=ticket).exists()
+
+
+def test_on_wechat_choices_are_plain_text_and_a_typed_number_picks(articles):
+    from closeloop.channels import pipeline
+    from closeloop.channels.models import InboundMessage, WeChatAccount
+    from closeloop.channels.tests import test_wechat_inbound as wechat
+    from closeloop.channels.tests.fake_wechat import message_xml
+
+    WeChatAccount.objects.create(
+        name="Shop",
+        app_id=wechat.APP_ID,
+        app_secret="secret",
+        original_id="gh_test",
+        token=wechat.TOKEN,
+        encoding_aes_key=wechat.AES_KEY,
+    )
+    settings_update(answer_threshold=0.999, choices_threshold=0.05)
+
+    def push(msg_id: int, text: str) -> Ticket:
+        xml = message_xml(**wechat.fields("text", msg_id=msg_id, Content=text))
+        assert wechat.push(xml).status_code == 200
+        inbound = InboundMessage.objects.get(channel="wechat", external_id=str(msg_id))
+        return Ticket.objects.get(pk=pipeline.inbound_process(inbound.pk).ticket_id)
+
+    ticket = push(9001, "order refund status")
+    offer = bot_messages(ticket)[-1]
+    assert offer.channel == "wechat"
+    assert "1. Request a refund\n2. Track your order" in offer.body
+    assert 'Reply with a number (1, 2), or "none" to talk to a person.' in offer.body
+    push(9002, "1")
+    answer = bot_messages(ticket)[-1]
+    assert answer.meta["bot"]["article"]["slug"] == "refund"
+    assert answer.body.startswith("Request a refund\n\nRefunds go back")
+    assert answer.deliveries.get().channel == "wechat"
