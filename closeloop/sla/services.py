@@ -56,6 +56,9 @@ def _fact_kind(event_type: str, before: dict[str, Any], after: dict[str, Any]) -
         if author == AuthorKind.AGENT and after.get("is_public"):
             return FactKind.AGENT_REPLY
         return None
+    if event_type == EventType.BOT_HOLD:
+        # The FAQ bot holds the conversation: no person is expected to act until it lets go.
+        return FactKind.PAUSED if after["is_with_bot"] else FactKind.RESUMED
     if event_type == EventType.STATUS_CHANGED:
         old, new = before.get("status"), after.get("status")
         if new == Status.PENDING_CUSTOMER:
@@ -86,7 +89,12 @@ def policy_for_ticket(ticket: Ticket) -> LoadedPolicy | None:
     )
 
 
-CLOCK_EVENT_TYPES = (EventType.CREATED, EventType.MESSAGE_ADDED, EventType.STATUS_CHANGED)
+CLOCK_EVENT_TYPES = (
+    EventType.CREATED,
+    EventType.MESSAGE_ADDED,
+    EventType.STATUS_CHANGED,
+    EventType.BOT_HOLD,
+)
 _CLOCK_COLUMNS = (
     "id",
     "ticket_id",
@@ -111,7 +119,7 @@ def _stored_facts(ticket_id: int) -> list[Fact]:
     """The clock facts of a ticket's stored events, oldest first (a hot-path read)."""
     rows = sql.select(
         f"SELECT type, created_at, before, after FROM {sql.table(TicketEvent)} "  # noqa: S608
-        "WHERE ticket_id = %s AND type IN (%s, %s, %s) ORDER BY created_at, id",
+        "WHERE ticket_id = %s AND type IN (%s, %s, %s, %s) ORDER BY created_at, id",
         [ticket_id, *CLOCK_EVENT_TYPES],
     )
     facts = []

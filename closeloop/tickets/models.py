@@ -276,6 +276,7 @@ class EventType(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("SLA breached")
     DELIVERY_FAILED = "delivery_failed", _("Reply not delivered")
     CUSTOMER_MERGED = "customer_merged", _("Customer merged")
+    BOT_HOLD = "bot_hold", _("FAQ bot took or released the conversation")
 
 
 class TicketEvent(models.Model):

@@ -681,6 +681,27 @@ def ticket_record_field_change(
 
 
 @transaction.atomic
+def ticket_bot_hold(*, ticket: Ticket, holds: bool, reason: str = "") -> Ticket:
+    """The FAQ bot takes the conversation (``holds``) or lets go of it. While it holds the
+    ticket, triage waits and the SLA clocks pause: the time a person has starts at hand-off."""
+    if ticket.is_with_bot == holds:
+        return ticket
+    ticket = lock(ticket)
+    if ticket.is_with_bot == holds:
+        return ticket
+    change = Change(ticket, Actor.bot())
+    save_fields(change, is_with_bot=holds)
+    change.record(
+        EventType.BOT_HOLD,
+        before={"is_with_bot": not holds},
+        after={"is_with_bot": holds},
+        reason=reason,
+    )
+    change.finish()
+    return ticket
+
+
+@transaction.atomic
 def ticket_record_delivery_failure(
     *,
     ticket: Ticket,

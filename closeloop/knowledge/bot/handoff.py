@@ -8,22 +8,23 @@ import logging
 
 from django.db import transaction
 
-from closeloop.core import clock, sql
+from closeloop.core import clock
 from closeloop.knowledge.bot.replies import handoff_text
 from closeloop.knowledge.bot.transcript import add_turn, article_facts, summary
 from closeloop.knowledge.models import Article, BotConversation, BotOutcome
 from closeloop.tickets.models import Ticket
-from closeloop.tickets.services import Actor, MessageContent, message_add
+from closeloop.tickets.services import Actor, MessageContent, message_add, ticket_bot_hold
 from closeloop.triage.services import triage_ticket
 
 logger = logging.getLogger(__name__)
 
 
 def release_ticket(ticket: Ticket) -> None:
-    """The bot no longer holds the ticket: triage may route it."""
+    """The bot no longer holds the ticket: triage may route it, and the SLA clocks run."""
     if ticket.is_with_bot:
-        sql.update(Ticket, ticket.pk, {"is_with_bot": False})
+        held = ticket_bot_hold(ticket=ticket, holds=False, reason="the bot let go")
         ticket.is_with_bot = False
+        ticket.sla_due_at = held.sla_due_at
 
 
 def _triage_now(ticket: Ticket) -> None:

@@ -44,6 +44,7 @@ from closeloop.tickets.services import (
     Actor,
     MessageContent,
     message_add,
+    ticket_bot_hold,
     ticket_confirm,
     ticket_resolve,
 )
@@ -123,7 +124,7 @@ def _start(ticket: Ticket, message: Message, *, reopened: bool) -> BotConversati
             conversation.transcript = [turn]
             conversation.answered_article_id = previous.answered_article_id
     conversation.save()
-    sql.update(Ticket, ticket.pk, {"is_with_bot": True})
+    ticket_bot_hold(ticket=ticket, holds=True, reason="the FAQ bot answers")
     ticket.is_with_bot = True
     return conversation
 

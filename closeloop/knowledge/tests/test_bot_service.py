@@ -55,7 +55,7 @@ def settings_update(**fields):
     clear_matcher_cache()
 
 
-def test_an_answer_on_a_new_chat_ticket_holds_triage_and_leaves_first_response_running(articles):
+def test_an_answer_on_a_new_chat_ticket_holds_triage_and_is_no_first_response(articles):
     inbound = chat("v-answer", "how do I reset my password")
     ticket = Ticket.objects.get(pk=inbound.ticket_id)
     assert ticket.is_with_bot is True
@@ -343,3 +343,28 @@ def test_on_wechat_choices_are_plain_text_and_a_typed_number_picks(articles):
     assert answer.meta["bot"]["article"]["slug"] == "refund"
     assert answer.body.startswith("Request a refund\n\nRefunds go back")
     assert answer.deliveries.get().channel == "wechat"
+
+
+def test_sla_clocks_pause_while_the_bot_holds_the_ticket_and_run_from_the_hand_off(articles):
+    """Time with the bot is not a person's time: a chat handed off after 25 minutes is due
+    10 minutes after the hand-off (the chat reception policy), never breached before it."""
+    from closeloop.sla.models import TicketClock
+    from closeloop.sla.services import sla_sweep
+
+    start = clock.now().replace(microsecond=0)
+    with clock.frozen_at(start):
+        ticket = Ticket.objects.get(pk=chat("v-sla", "how do I reset my password").ticket_id)
+    ticket.refresh_from_db()
+    assert ticket.sla_due_at is None  # paused: nothing is due while the bot holds it
+    with clock.frozen_at(start + timedelta(minutes=20)):
+        sla_sweep()
+    assert not TicketClock.objects.filter(ticket=ticket, breached_at__isnull=False).exists()
+
+    handed_off_at = start + timedelta(minutes=25)
+    with clock.frozen_at(handed_off_at):
+        chat("v-sla", "人工")
+    ticket.refresh_from_db()
+    first = TicketClock.objects.get(ticket=ticket, metric="first_response")
+    assert first.due_at == handed_off_at + timedelta(minutes=10)
+    assert first.paused_minutes == pytest.approx(25, abs=0.01)
+    assert ticket.sla_due_at == first.due_at
