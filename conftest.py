@@ -45,6 +45,27 @@ def _restart_ticket_numbers(request: pytest.FixtureRequest) -> None:
         cursor.execute("SELECT setval(%s, 10001, false)", [TICKET_NUMBER_SEQUENCE])
 
 
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.fixture(autouse=True)
+def _empty_search_index_after_transactional_tests(request: pytest.FixtureRequest):  # noqa: ANN201
+    """A transactional test's flush empties the articles but not the search index tables
+    (not Django models); empty them first, so no later test finds stale rows."""
+    if not _is_transactional(request.node):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # set up first, so torn down (flushed) after
+    yield
+    from closeloop.knowledge.index import index_clear
+
+    index_clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> None:
     from closeloop.channels.email.adapter import clear_own_addresses

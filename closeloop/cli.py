@@ -17,6 +17,8 @@ CLOSELOOP_COMMANDS = {
     "sla": "business calendars and due times (sla calendars, sla due …)",
     "email": "email channel: ingest a .eml file, poll the IMAP mailboxes now",
     "triage": "ticket classifier: train, list, activate, rollback, eval on CSV files",
+    "knowledge": "help articles: rebuild the search index, search from the shell",
+    "bot": "FAQ bot: train its question matcher, ask it a question",
     "bench": "run a benchmark (bench --list)",
 }
 

@@ -293,6 +293,17 @@ def _postgres_insert(article: Article) -> None:
         )
 
 
+def index_clear() -> None:
+    """Empty the index (the tests' flush empties the articles but not these tables)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"DELETE FROM {SQLITE_TABLE}")  # noqa: S608
+            return
+        for table in (POSTGRES_TABLE, POSTGRES_POSTINGS, POSTGRES_TERMS):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        cursor.execute(f"UPDATE {POSTGRES_TOTALS} SET documents = 0, tokens = 0 WHERE id = 1")  # noqa: S608
+
+
 def index_size() -> int:
     """How many articles the index holds."""
     with connection.cursor() as cursor:

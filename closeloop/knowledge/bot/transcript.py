@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from closeloop.core import clock
 from closeloop.knowledge.bot.decide import State
@@ -15,13 +16,13 @@ MAX_TURNS_KEPT = 60
 MAX_TEXT = 2000
 
 REASON_LABELS = {
-    "asked_for_person": "the customer asked for a person",
-    "low_confidence": "no article matched well enough",
-    "not_helpful": "the customer said the answer did not help",
-    "none_of_these": "none of the offered articles fitted",
-    "abandoned": "the customer went quiet before it was answered",
-    "taken_over": "a person took the conversation over",
-    "ticket_submitted": "the customer sent a request",
+    "asked_for_person": gettext_lazy("the customer asked for a person"),
+    "low_confidence": gettext_lazy("no article matched well enough"),
+    "not_helpful": gettext_lazy("the customer said the answer did not help"),
+    "none_of_these": gettext_lazy("none of the offered articles fitted"),
+    "abandoned": gettext_lazy("the customer went quiet before it was answered"),
+    "taken_over": gettext_lazy("a person took the conversation over"),
+    "ticket_submitted": gettext_lazy("the customer sent a request"),
 }
 
 
@@ -74,7 +75,11 @@ def summary(conversation: BotConversation) -> str:
     offered and how sure it was, and why it handed over."""
     lines = [
         _("FAQ bot: %(reason)s.")
-        % {"reason": REASON_LABELS.get(conversation.handoff_reason, conversation.handoff_reason)}
+        % {
+            "reason": str(
+                REASON_LABELS.get(conversation.handoff_reason, conversation.handoff_reason)
+            )
+        }
     ]
     for turn in conversation.transcript or []:
         text = " ".join(str(turn.get("text", "")).split())

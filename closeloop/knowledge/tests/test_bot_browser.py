@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 from closeloop.channels.tests import test_chat_server as chat_server
 from closeloop.core.models import Organization
@@ -16,7 +15,7 @@ from closeloop.portal.tests import test_browser as portal_browser
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.django_db(transaction=True, available_apps=list(settings.INSTALLED_APPS)),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 server = chat_server.server

@@ -23,7 +23,12 @@ from closeloop.portal.tests.support import make_article
 from closeloop.tickets.models import Attachment, Message, Status, Ticket
 from closeloop.tickets.services import Actor, message_add, ticket_resolve, ticket_start
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# Serialized: the data migrations' rows come back for the transactional tests after these
+# (a plain flush would re-create content types in another order, which they cannot restore).
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 CHROMIUM = os.environ.get("CLOSELOOP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
