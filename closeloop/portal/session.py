@@ -18,6 +18,7 @@ from closeloop.portal.services import customer_current
 
 SESSION_CUSTOMER = "portal_customer_id"
 SESSION_EMAIL = "portal_email"
+SESSION_VISITOR = "portal_visitor"
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 
@@ -49,11 +50,15 @@ def sign_out(request: HttpRequest) -> None:
     request._portal_customer = None  # type: ignore[attr-defined]
 
 
-def session_key(request: HttpRequest) -> str:
-    """The session's key, creating the session when there is none yet."""
-    if not request.session.session_key:
-        request.session.save()
-    return request.session.session_key or ""
+def visitor_key(request: HttpRequest) -> str:
+    """A random id for this visitor, kept in their session: it ties their votes, views and
+    bot conversation together and survives signing in. Never the session key itself, which
+    is a credential and must not be written into other tables."""
+    key = request.session.get(SESSION_VISITOR)
+    if not key:
+        key = secrets.token_urlsafe(24)
+        request.session[SESSION_VISITOR] = key
+    return str(key)
 
 
 def new_nonce() -> str:

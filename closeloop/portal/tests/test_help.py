@@ -227,3 +227,36 @@ def test_the_bot_offers_choices_and_a_pick_answers_with_that_article(trained_bot
     html = client.get("/").content.decode()
     assert "Did this answer your question?" in html
     assert 'href="/help/track-order/"' in html
+
+
+def test_a_bot_conversation_survives_signing_in_and_joins_the_request(trained_bot, caplog):
+    """The conversation is keyed by a visitor id kept in the session, not by the session key
+    (a credential, which signing in replaces)."""
+    import logging
+    import re
+
+    client = Client()
+    client.post("/help/ask", {"question": "my speaker makes a buzzing noise at night"})
+    client.post("/help/ask", {"question": "agent please"})
+    keys = set(BotConversation.objects.values_list("session_key", flat=True))
+    assert len(keys) == 1
+    assert client.session.session_key not in keys
+    with caplog.at_level(logging.INFO, logger="closeloop.portal.services"):
+        client.post("/signin", {"email": "mo@example.com"})
+    token = re.search(r"/signin/([A-Za-z0-9_-]+)", caplog.text).group(1)
+    assert client.post(f"/signin/{token}").status_code == 302
+
+    form = client.get("/requests/new?from=bot").content.decode()
+    assert "buzzing noise" in form
+    data = {
+        "nonce": form_nonce(form),
+        "from_bot": "1",
+        "kind": "problem",
+        "subject": "Buzzing speaker",
+        "description": "It buzzes at night.",
+    }
+    assert client.post("/requests/new", data).status_code == 302
+    ticket = Ticket.objects.get()
+    assert ticket.customer.identities.get().value == "mo@example.com"
+    handed_off = BotConversation.objects.get(ticket=ticket)
+    assert handed_off.session_key in keys

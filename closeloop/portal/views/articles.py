@@ -16,7 +16,7 @@ from closeloop.knowledge.search import article_search
 from closeloop.knowledge.services import article_use_record, article_vote
 from closeloop.portal import selectors
 from closeloop.portal.forms import AskForm, SearchForm
-from closeloop.portal.session import portal_page, session_key, signed_in_customer
+from closeloop.portal.session import portal_page, signed_in_customer, visitor_key
 
 CHANNEL = "portal"
 SESSION_VIEWED = "portal_viewed_articles"
@@ -116,7 +116,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
             kind=UseKind.VIEWED,
             customer=customer,
             channel=CHANNEL,
-            session_key=session_key(request),
+            session_key=visitor_key(request),
         )
     language = _language()
     return render(
@@ -153,7 +153,7 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
             article=found,
             helpful=answer == "yes",
             customer=signed_in_customer(request),
-            session_key=session_key(request),
+            session_key=visitor_key(request),
             channel=CHANNEL,
         )
     return redirect(reverse("portal:article", args=[found.slug]) + "?voted=1#vote")
@@ -178,7 +178,7 @@ def ask(request: HttpRequest) -> HttpResponse:
         )
     question = form.cleaned_data["question"]
     reply = bot_portal_ask(
-        session_key=session_key(request),
+        session_key=visitor_key(request),
         text=question,
         language=_language(),
         customer=signed_in_customer(request),
@@ -194,7 +194,7 @@ def ask_feedback(request: HttpRequest) -> HttpResponse:
     answer = request.POST.get("helpful")
     if answer not in ("yes", "no"):
         return redirect(reverse("portal:home") + "#ask")
-    reply = bot_portal_feedback(session_key=session_key(request), helpful=answer == "yes")
+    reply = bot_portal_feedback(session_key=visitor_key(request), helpful=answer == "yes")
     _keep_reply(request, reply, question="")
     return redirect(reverse("portal:home") + "#ask")
 

@@ -28,8 +28,8 @@ from closeloop.portal.session import (
     new_nonce,
     portal_page,
     remote_addr,
-    session_key,
     signed_in_customer,
+    visitor_key,
 )
 from closeloop.portal.views.articles import SESSION_BOT
 
@@ -145,7 +145,7 @@ def _submit(
         )
     ticket = inbound.ticket
     if ticket is not None and from_bot:
-        bot_portal_attach_ticket(session_key=session_key(request), ticket=ticket)
+        bot_portal_attach_ticket(session_key=visitor_key(request), ticket=ticket)
         request.session.pop(SESSION_BOT, None)
     request.session[SESSION_SUBMITTED] = {
         "number": ticket.number if ticket is not None else None,
