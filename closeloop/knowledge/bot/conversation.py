@@ -17,6 +17,7 @@ from closeloop.knowledge.bot.replies import (
     answer_text,
     article_url,
     choices_text,
+    excerpt,
     none_word,
     yes_no_words,
 )
@@ -142,7 +143,12 @@ def answer(
     article = in_language(article, language)
     generated = generative_answer(question=question, articles=[article], language=language, bot=bot)
     text = answer_text(article, language=language, body=generated or "")
-    facts = {**article_facts(article, confidence), "summary": article.summary}
+    # The gist is what a page shows beside its own link and buttons (the text is for chats).
+    facts = {
+        **article_facts(article, confidence),
+        "summary": article.summary,
+        "gist": generated or excerpt(article),
+    }
     yes, no = yes_no_words(language)
     meta = {
         "kind": "answer",

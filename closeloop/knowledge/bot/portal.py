@@ -72,7 +72,7 @@ def _active(session_key: str) -> BotConversation | None:
 
 
 def _articles_out(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    keys = ("id", "slug", "title", "summary", "confidence")
+    keys = ("id", "slug", "title", "summary", "gist", "confidence")
     return [{key: item.get(key) for key in keys} for item in facts]
 
 

@@ -46,7 +46,8 @@ def test_an_answer_then_helpful_resolves_and_counts_a_self_service_success(train
     )
     assert reply.kind == "answer"
     assert [a["slug"] for a in reply.articles] == ["reset-password"]
-    assert set(reply.articles[0]) == {"id", "slug", "title", "summary", "confidence"}
+    assert set(reply.articles[0]) == {"id", "slug", "title", "summary", "gist", "confidence"}
+    assert reply.articles[0]["gist"] in reply.text  # the page shows the gist, a chat the text
     assert "/help/reset-password/" in reply.text
     use = ArticleUse.objects.get()
     assert (use.kind, use.channel, use.session_key, use.customer) == (

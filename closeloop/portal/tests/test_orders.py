@@ -194,6 +194,17 @@ def test_orders_page_shows_an_order_and_refuses_a_mismatch():
 
 
 @pytest.mark.django_db
+def test_the_order_status_is_in_the_pages_language():
+    from django.test import Client
+
+    data = {"order_number": "DEMO-100002", "contact": DEMO_EMAIL}
+    chinese = Client().post("/orders/?lang=zh-hans", data).content.decode()
+    english = Client().post("/orders/?lang=en", data).content.decode()
+    assert "已发货" in chinese
+    assert "Shipped" in english
+
+
+@pytest.mark.django_db
 def test_orders_page_for_a_signed_in_customer_needs_no_contact():
     client, customer = signed_in_client(DEMO_EMAIL)
     page = client.post("/orders/", {"order_number": "DEMO-100001"})
