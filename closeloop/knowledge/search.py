@@ -145,17 +145,23 @@ def expand(tokens: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _filters(
-    visibilities: tuple[str, ...], language: str | None, category_ids: list[int] | None
+    visibilities: tuple[str, ...],
+    language: str | None,
+    category_ids: list[int] | None,
+    *,
+    alias: str,
+    id_column: str,
 ) -> tuple[str, list[Any]]:
-    # The index rows carry visibility and language (only published articles are indexed).
-    sql = [f"f.visibility IN ({', '.join(['%s'] * len(visibilities))})"]
+    # The index rows (SQLite) and the postings (PostgreSQL) carry visibility and language;
+    # only published articles are in them.
+    sql = [f"{alias}.visibility IN ({', '.join(['%s'] * len(visibilities))})"]
     params: list[Any] = [*visibilities]
     if language:
-        sql.append("f.language = %s")
+        sql.append(f"{alias}.language = %s")
         params.append(language)
     if category_ids is not None:
         sql.append(
-            f"f.rowid IN (SELECT id FROM {Article._meta.db_table} "  # noqa: S608
+            f"{alias}.{id_column} IN (SELECT id FROM {Article._meta.db_table} "  # noqa: S608
             f"WHERE category_id IN ({', '.join(['%s'] * len(category_ids))}))"
         )
         params.extend(category_ids)
@@ -269,24 +275,6 @@ def _ranked_postgres(
     return _postgres_query(where, params, idfs=idfs, matching=None, average=average, limit=limit)
 
 
-def _postgres_filters(
-    visibilities: tuple[str, ...], language: str | None, category_ids: list[int] | None
-) -> tuple[str, list[Any]]:
-    # Postings carry visibility and language (only published articles have postings).
-    sql = [f"p.visibility IN ({', '.join(['%s'] * len(visibilities))})"]
-    params: list[Any] = [*visibilities]
-    if language:
-        sql.append("p.language = %s")
-        params.append(language)
-    if category_ids is not None:
-        sql.append(
-            "p.article_id IN (SELECT id FROM knowledge_article "  # noqa: S608
-            f"WHERE category_id IN ({', '.join(['%s'] * len(category_ids))}))"
-        )
-        params.extend(category_ids)
-    return " AND ".join(sql), params
-
-
 def ranked_ids(
     terms: list[str],
     *,
@@ -299,9 +287,11 @@ def ranked_ids(
     if not terms or category_ids == []:
         return []
     if connection.vendor == "sqlite":
-        where, params = _filters(visibilities, language, category_ids)
+        where, params = _filters(visibilities, language, category_ids, alias="f", id_column="rowid")
         return _ranked_sqlite(terms, where, params, limit)
-    where, params = _postgres_filters(visibilities, language, category_ids)
+    where, params = _filters(
+        visibilities, language, category_ids, alias="p", id_column="article_id"
+    )
     return _ranked_postgres(terms, where, params, limit)
 
 

@@ -108,3 +108,13 @@ def article_texts() -> list[Any]:
         )
         for number, data in enumerate(ARTICLES, start=1)
     ]
+
+
+def trained_articles() -> dict[str, Any]:
+    """The test articles, published, with the bot's matcher trained on them (by slug)."""
+    from closeloop.knowledge.bot.store import clear_matcher_cache, matcher_train
+
+    created = {article.slug: article for article in make_articles()}
+    assert matcher_train(force=True).status == "trained"
+    clear_matcher_cache()
+    return created

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from closeloop.knowledge.bot.store import clear_matcher_cache, matcher_train
 from closeloop.knowledge.models import ArticleUse, BotConversation, BotSettings, FaqModel
-from closeloop.knowledge.tests.bot_articles import make_articles
+from closeloop.knowledge.tests.bot_articles import make_articles, trained_articles
 from closeloop.knowledge.tests.bot_support import chat
 from closeloop.people.models import TeamRole
 from closeloop.people.tests.factories import AgentFactory, TeamFactory, UserFactory, member
@@ -18,18 +17,9 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/v1/bot"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_matcher():
-    clear_matcher_cache()
-    yield
-    clear_matcher_cache()
-
-
 @pytest.fixture
 def trained():
-    make_articles()
-    matcher_train()
-    clear_matcher_cache()
+    return trained_articles()
 
 
 @pytest.fixture

@@ -18,25 +18,16 @@ from closeloop.knowledge.bot.portal import (
 from closeloop.knowledge.bot.service import bot_sweep_idle
 from closeloop.knowledge.bot.store import clear_matcher_cache, matcher_train
 from closeloop.knowledge.models import ArticleUse, BotConversation, BotSettings, SelfServiceSuccess
-from closeloop.knowledge.tests.bot_articles import make_articles
+from closeloop.knowledge.tests.bot_articles import make_articles, trained_articles
 from closeloop.tickets.models import AuthorKind, Message
 from closeloop.tickets.tests.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_matcher():
-    clear_matcher_cache()
-    yield
-    clear_matcher_cache()
-
-
 @pytest.fixture
 def trained():
-    make_articles()
-    matcher_train()
-    clear_matcher_cache()
+    return trained_articles()
 
 
 def test_an_answer_then_helpful_resolves_and_counts_a_self_service_success(trained):

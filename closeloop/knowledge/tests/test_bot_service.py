@@ -11,14 +11,14 @@ import pytest
 
 from closeloop.core import clock
 from closeloop.knowledge.bot.service import bot_sweep_idle
-from closeloop.knowledge.bot.store import bot_settings, clear_matcher_cache, matcher_train
+from closeloop.knowledge.bot.store import bot_settings, clear_matcher_cache
 from closeloop.knowledge.models import (
     ArticleUse,
     BotConversation,
     BotSettings,
     SelfServiceSuccess,
 )
-from closeloop.knowledge.tests.bot_articles import make_articles
+from closeloop.knowledge.tests.bot_articles import trained_articles
 from closeloop.knowledge.tests.bot_support import (
     bot_messages,
     chat,
@@ -35,19 +35,9 @@ from closeloop.triage.services import triage_ticket
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_matcher():
-    clear_matcher_cache()
-    yield
-    clear_matcher_cache()
-
-
 @pytest.fixture
 def articles():
-    created = {article.slug: article for article in make_articles()}
-    assert matcher_train().status == "trained"
-    clear_matcher_cache()
-    return created
+    return trained_articles()
 
 
 def settings_update(**fields):

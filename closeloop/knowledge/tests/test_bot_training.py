@@ -23,13 +23,6 @@ from closeloop.knowledge.tests.bot_articles import make_articles
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_matcher():
-    clear_matcher_cache()
-    yield
-    clear_matcher_cache()
-
-
 def _training_tasks() -> int:
     return DBTaskResult.objects.filter(task_path__endswith="bot_train_task").count()
 

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from closeloop.knowledge.bot.store import clear_matcher_cache, matcher_train
+from closeloop.knowledge.bot.store import clear_matcher_cache
 from closeloop.knowledge.models import (
     Article,
     ArticleUse,
@@ -17,7 +17,7 @@ from closeloop.knowledge.models import (
     SelfServiceKind,
     SelfServiceSuccess,
 )
-from closeloop.knowledge.tests.bot_articles import make_articles
+from closeloop.knowledge.tests.bot_articles import trained_articles
 from closeloop.portal.tests.support import form_nonce, make_article
 from closeloop.tickets.models import Message, Ticket
 
@@ -154,11 +154,7 @@ def test_the_language_switches_with_lang_and_stays_in_the_cookie():
 
 @pytest.fixture
 def trained_bot():  # noqa: ANN201
-    make_articles()
-    matcher_train(force=True)
-    clear_matcher_cache()
-    yield
-    clear_matcher_cache()
+    return trained_articles()
 
 
 def test_the_bot_answers_a_question_and_yes_resolves_it(trained_bot):
