@@ -36,6 +36,7 @@ from closeloop.tickets.changes import (
 )
 from closeloop.tickets.escalation import ticket_escalate
 from closeloop.tickets.lifecycle import check_transition
+from closeloop.tickets.merge import ticket_merge
 from closeloop.tickets.models import (
     AuthorKind,
     Channel,
@@ -49,7 +50,13 @@ from closeloop.tickets.models import (
 )
 from closeloop.tickets.signals import ticket_opening
 
-__all__ = ["Actor", "EscalationRefused", "TicketClosed", "ticket_escalate"]  # re-exported
+__all__ = [  # re-exported
+    "Actor",
+    "EscalationRefused",
+    "TicketClosed",
+    "ticket_escalate",
+    "ticket_merge",
+]
 
 TICKET_NUMBER_SEQUENCE = "closeloop_ticket_number"
 
