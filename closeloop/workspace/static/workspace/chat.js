@@ -1,0 +1,332 @@
+/* The chat console (/agent/chats/): live messages and typing over /ws/agent/, unread counts,
+   panes loaded on first view, Ctrl+1..9 to switch, Enter to send, Shift+Enter for a new line.
+   Uses the workspace's shared connection (ClWorkspace.live) when the page has it, else opens
+   its own socket. The server renders every message; frames only say that one arrived. */
+(function () {
+  "use strict";
+  var root = document.getElementById("chat-console");
+  if (!root) return;
+  var base = root.dataset.base;
+  var panes = document.getElementById("chat-panes");
+  var unread = {}; // ticket number -> unread count kept across list refreshes
+  var typingTimers = {};
+  var typingSentAt = {};
+  var loading = {}; // ticket number -> promise chain (one fetch of new messages at a time)
+  var active = root.dataset.active || "";
+
+  // ---- live connection -------------------------------------------------------------------
+  var live = (function () {
+    var shared = window.ClWorkspace && window.ClWorkspace.live;
+    if (shared && typeof shared.on === "function") {
+      return {
+        on: function (type, handler) { shared.on(type, handler); },
+        onOpen: function (handler) {
+          if (typeof shared.onOpen === "function") shared.onOpen(handler);
+          else shared.on("welcome", handler);
+        },
+        send: function (frame) { shared.send(frame); },
+      };
+    }
+    var handlers = {};
+    var openHandlers = [];
+    var socket = null;
+    var retry = 500;
+    var queue = [];
+    function connect() {
+      var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+      socket = new WebSocket(scheme + location.host + "/ws/agent/");
+      socket.addEventListener("open", function () {
+        retry = 500;
+        setConnected(true);
+        openHandlers.forEach(function (h) { h(); });
+        queue.splice(0).forEach(send);
+      });
+      socket.addEventListener("message", function (event) {
+        var frame;
+        try { frame = JSON.parse(event.data); } catch (e) { return; }
+        (handlers[frame.type] || []).forEach(function (h) { h(frame); });
+      });
+      socket.addEventListener("close", function (event) {
+        setConnected(false);
+        if (event.code === 4401 || event.code === 4403) return; // signed out: no retry
+        setTimeout(connect, retry);
+        retry = Math.min(retry * 2, 15000);
+      });
+    }
+    function send(frame) {
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
+      else if (frame.type !== "typing") queue.push(frame);
+    }
+    connect();
+    return {
+      on: function (type, handler) { (handlers[type] = handlers[type] || []).push(handler); },
+      onOpen: function (handler) { openHandlers.push(handler); },
+      send: send,
+    };
+  })();
+
+  function setConnected(isConnected) {
+    var status = root.querySelector(".chat-connection");
+    if (!status) return;
+    status.dataset.state = isConnected ? "open" : "closed";
+    status.querySelector(".when-offline").hidden = isConnected;
+  }
+
+  // ---- tabs and panes ---------------------------------------------------------------------
+  function tabs() { return Array.prototype.slice.call(root.querySelectorAll(".chat-tab")); }
+  function tabOf(number) { return document.getElementById("chat-tab-" + number); }
+  function paneOf(number) { return document.getElementById("chat-pane-" + number); }
+  function paneByTicket(ticketId) {
+    return panes.querySelector('.chat-pane[data-ticket-id="' + ticketId + '"]');
+  }
+
+  function setUnread(number, count) {
+    unread[number] = count;
+    var tab = tabOf(number);
+    if (!tab) return;
+    var badge = tab.querySelector(".chat-unread");
+    badge.querySelector(".count").textContent = String(count);
+    badge.hidden = count === 0;
+    tab.dataset.unread = String(count);
+  }
+
+  function scrollToEnd(pane, onlyIfNear) {
+    var list = pane.querySelector(".chat-messages");
+    if (!list) return;
+    if (onlyIfNear && list.scrollHeight - list.scrollTop - list.clientHeight > 120) return;
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function ensurePane(tab) {
+    var number = tab.dataset.number;
+    var pane = paneOf(number);
+    if (pane) return pane;
+    pane = document.createElement("section");
+    pane.className = "chat-pane is-placeholder";
+    pane.id = "chat-pane-" + number;
+    pane.dataset.number = number;
+    pane.dataset.ticketId = tab.dataset.ticketId;
+    pane.dataset.src = base + number + "/";
+    pane.hidden = true;
+    var empty = panes.querySelector(".chat-empty");
+    if (empty) empty.remove();
+    panes.appendChild(pane);
+    live.send({ type: "subscribe", ticket_id: Number(tab.dataset.ticketId) });
+    return pane;
+  }
+
+  function activate(number, options) {
+    var tab = tabOf(number);
+    if (!tab) return;
+    active = String(number);
+    var pane = ensurePane(tab);
+    tabs().forEach(function (other) {
+      if (other === tab) other.setAttribute("aria-current", "true");
+      else other.removeAttribute("aria-current");
+    });
+    panes.querySelectorAll(".chat-pane").forEach(function (other) {
+      other.hidden = other !== pane;
+    });
+    setUnread(active, 0);
+    if (pane.classList.contains("is-placeholder") && window.htmx) {
+      htmx.ajax("GET", pane.dataset.src, { target: pane, swap: "outerHTML" });
+    } else {
+      scrollToEnd(pane, false);
+      if (!(options && options.keepFocus)) focusReply(pane);
+    }
+    var url = new URL(location.href);
+    url.searchParams.set("open", active);
+    history.replaceState(null, "", url);
+  }
+
+  function focusReply(pane) {
+    var box = pane.querySelector(".chat-form textarea");
+    if (box) box.focus();
+  }
+
+  // Fetch the messages after the last one shown and add those not there yet.
+  function loadNew(pane) {
+    var number = pane.dataset.number;
+    var previous = loading[number] || Promise.resolve();
+    loading[number] = previous.then(function () {
+      var current = paneOf(number);
+      if (!current || current.classList.contains("is-placeholder")) return null;
+      var items = current.querySelectorAll(".chat-message");
+      var last = items.length ? items[items.length - 1].dataset.id : "0";
+      return fetch(base + number + "/messages/?after=" + last, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (html) {
+          var list = current.querySelector(".chat-messages");
+          var near = list.scrollHeight - list.scrollTop - list.clientHeight < 120;
+          var holder = document.createElement("ol");
+          holder.innerHTML = html;
+          Array.prototype.slice.call(holder.children).forEach(function (item) {
+            if (!list.querySelector('[data-id="' + item.dataset.id + '"]')) list.appendChild(item);
+          });
+          if (near) scrollToEnd(current, false);
+        });
+    }).catch(function () { /* the next frame or a reload shows it */ });
+    return loading[number];
+  }
+
+  var refreshTimer = null;
+  function refreshList() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(function () {
+      fetch(base + "list/", { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html === null) return;
+          var holder = document.createElement("div");
+          holder.innerHTML = html;
+          var fresh = holder.querySelector("#chat-tabs");
+          var current = document.getElementById("chat-tabs");
+          if (!fresh || !current) return;
+          current.replaceWith(fresh);
+          tabs().forEach(function (tab) {
+            var number = tab.dataset.number;
+            if (!(number in unread)) unread[number] = Number(tab.dataset.unread || 0);
+            setUnread(number, number === active ? 0 : unread[number]);
+            if (number === active) tab.setAttribute("aria-current", "true");
+            else tab.removeAttribute("aria-current");
+            ensurePane(tab);
+          });
+          if (!active && tabs().length) activate(tabs()[0].dataset.number, { keepFocus: true });
+        });
+    }, 300);
+  }
+
+  // ---- live frames ------------------------------------------------------------------------
+  function subscribeAll() {
+    live.send({ type: "subscribe", inbox: true });
+    panes.querySelectorAll(".chat-pane").forEach(function (pane) {
+      live.send({ type: "subscribe", ticket_id: Number(pane.dataset.ticketId) });
+    });
+  }
+  live.onOpen(subscribeAll);
+
+  live.on("ticket.changed", function (frame) {
+    var pane = paneByTicket(frame.ticket_id);
+    var types = frame.event_types || [];
+    if (!pane) {
+      var isChat = frame.message && frame.message.channel === "chat";
+      if (isChat || types.indexOf("created") >= 0 || types.indexOf("assigned") >= 0 ||
+          types.indexOf("bot_hold") >= 0) refreshList();
+      return;
+    }
+    var number = pane.dataset.number;
+    if (frame.message) {
+      loadNew(pane);
+      var fromVisitor = frame.message.author_kind === "customer";
+      if (fromVisitor) showTyping(number, false);
+      if (fromVisitor && (number !== active || document.hidden)) {
+        setUnread(number, (unread[number] || 0) + 1);
+      }
+    }
+    if (types.indexOf("assigned") >= 0 || types.indexOf("status_changed") >= 0) refreshList();
+  });
+
+  function showTyping(number, isActive) {
+    var pane = paneOf(number);
+    var tab = tabOf(number);
+    clearTimeout(typingTimers[number]);
+    if (pane && pane.querySelector(".chat-typing")) pane.querySelector(".chat-typing").hidden = !isActive;
+    if (tab) tab.querySelector(".chat-typing-flag").hidden = !isActive;
+    if (isActive) typingTimers[number] = setTimeout(function () { showTyping(number, false); }, 8000);
+  }
+
+  live.on("typing", function (frame) {
+    if (frame.who !== "visitor") return;
+    var pane = paneByTicket(frame.ticket_id);
+    if (pane) showTyping(pane.dataset.number, frame.active !== false);
+  });
+
+  // ---- the agent's side: typing out, Enter to send, keyboard ---------------------------------
+  root.addEventListener("input", function (event) {
+    if (!event.target.matches(".chat-form textarea")) return;
+    var pane = event.target.closest(".chat-pane");
+    var number = pane.dataset.number;
+    var now = Date.now();
+    if (now - (typingSentAt[number] || 0) < 2000) return;
+    typingSentAt[number] = now;
+    live.send({ type: "typing", ticket_id: Number(pane.dataset.ticketId), active: true });
+  });
+
+  root.addEventListener("keydown", function (event) {
+    if (!event.target.matches(".chat-form textarea")) return;
+    // Enter sends; Shift+Enter is a new line; Enter while an input method composes is not ours.
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+    event.preventDefault();
+    var form = event.target.form;
+    if (event.target.value.trim() === "") return;
+    if (form.requestSubmit) form.requestSubmit();
+    else form.submit();
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (!(event.ctrlKey || event.altKey) || event.shiftKey || event.metaKey) return;
+    if (!/^[1-9]$/.test(event.key)) return;
+    var all = tabs();
+    var tab = all[Number(event.key) - 1];
+    if (!tab) return;
+    event.preventDefault();
+    activate(tab.dataset.number);
+  });
+
+  root.addEventListener("click", function (event) {
+    var tab = event.target.closest(".chat-tab");
+    if (!tab || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    activate(tab.dataset.number);
+  });
+
+  // htmx: show the form again with its error (422) or the pane with a notice (409).
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 422 || status === 409) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  document.body.addEventListener("cl-chat-sent", function (event) {
+    var pane = event.target.closest && event.target.closest(".chat-pane");
+    if (!pane) return;
+    typingSentAt[pane.dataset.number] = 0;
+    live.send({ type: "typing", ticket_id: Number(pane.dataset.ticketId), active: false });
+    loadNew(pane);
+  });
+
+  document.body.addEventListener("cl-chats-changed", refreshList);
+
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    var pane = target && target.closest ? target.closest(".chat-pane") : null;
+    if (!pane) {
+      // A pane replaced by outerHTML: the target is detached; find it again by its id.
+      var id = target && target.id;
+      pane = id ? document.getElementById(id) : null;
+      if (pane && !pane.classList.contains("chat-pane")) pane = pane.closest(".chat-pane");
+    }
+    if (!pane) return;
+    pane.hidden = pane.dataset.number !== active;
+    if (!pane.hidden) {
+      scrollToEnd(pane, false);
+      focusReply(pane);
+    }
+  });
+
+  // ---- start --------------------------------------------------------------------------------
+  tabs().forEach(function (tab) {
+    var number = tab.dataset.number;
+    unread[number] = number === active ? 0 : Number(tab.dataset.unread || 0);
+  });
+  if (active) {
+    var first = paneOf(active);
+    if (first) {
+      scrollToEnd(first, false);
+      if (!first.classList.contains("is-placeholder")) focusReply(first);
+      else activate(active);
+    }
+  }
+})();
