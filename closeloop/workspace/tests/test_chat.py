@@ -190,7 +190,7 @@ def test_a_bad_reply_is_refused_next_to_the_field_and_nothing_is_written(desk, b
     response = desk["web"].post(
         f"/agent/chats/{ticket.number}/reply/", {"body": body}, headers=HTMX
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     html = response.content.decode()
     assert f'id="chat-reply-{ticket.number}-error"' in html
     assert error in html
@@ -213,7 +213,7 @@ def test_replying_to_a_chat_another_agent_took_is_refused(desk):
     response = desk["web"].post(
         f"/agent/chats/{ticket.number}/reply/", {"body": "Hi"}, headers=HTMX
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "Bo is answering this chat." in response.content.decode()
     assert ticket.messages.count() == 1
     ticket.refresh_from_db()
@@ -289,7 +289,7 @@ def test_an_administrator_without_agent_profile_sees_chats_but_cannot_answer(des
     page = web.get("/agent/chats/").content.decode()
     assert f'id="chat-tab-{ticket.number}"' in page
     response = web.post(f"/agent/chats/{ticket.number}/reply/", {"body": "Hi"}, headers=HTMX)
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "no agent profile" in response.content.decode()
     assert ticket.messages.count() == 1
     take = web.post(f"/agent/chats/{ticket.number}/take/", headers=HTMX)

@@ -311,7 +311,7 @@ def chat_reply(request: HtmxHttpRequest, requester: Requester, number: int) -> H
             request,
             "workspace/chat_form.html",
             {"form": form, "ticket": ticket, "can_answer": True},
-            status=422,
+            status=400,
         )
     response = render(
         request,

@@ -1,7 +1,7 @@
 /* The chat console (/agent/chats/): live messages and typing over /ws/agent/, unread counts,
    panes loaded on first view, Ctrl+1..9 to switch, Enter to send, Shift+Enter for a new line.
-   Uses the workspace's shared connection (ClWorkspace.live) when the page has it, else opens
-   its own socket. The server renders every message; frames only say that one arrived. */
+   Uses the workspace's shared connection (ClWorkspace.live, live.js). The server renders every
+   message; frames only say that one arrived. */
 (function () {
   "use strict";
   var root = document.getElementById("chat-console");
@@ -14,56 +14,12 @@
   var loading = {}; // ticket number -> promise chain (one fetch of new messages at a time)
   var active = root.dataset.active || "";
 
-  // ---- live connection -------------------------------------------------------------------
-  var live = (function () {
-    var shared = window.ClWorkspace && window.ClWorkspace.live;
-    if (shared && typeof shared.on === "function") {
-      return {
-        on: function (type, handler) { shared.on(type, handler); },
-        onOpen: function (handler) {
-          if (typeof shared.onOpen === "function") shared.onOpen(handler);
-          else shared.on("welcome", handler);
-        },
-        send: function (frame) { shared.send(frame); },
-      };
-    }
-    var handlers = {};
-    var openHandlers = [];
-    var socket = null;
-    var retry = 500;
-    var queue = [];
-    function connect() {
-      var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      socket = new WebSocket(scheme + location.host + "/ws/agent/");
-      socket.addEventListener("open", function () {
-        retry = 500;
-        setConnected(true);
-        openHandlers.forEach(function (h) { h(); });
-        queue.splice(0).forEach(send);
-      });
-      socket.addEventListener("message", function (event) {
-        var frame;
-        try { frame = JSON.parse(event.data); } catch (e) { return; }
-        (handlers[frame.type] || []).forEach(function (h) { h(frame); });
-      });
-      socket.addEventListener("close", function (event) {
-        setConnected(false);
-        if (event.code === 4401 || event.code === 4403) return; // signed out: no retry
-        setTimeout(connect, retry);
-        retry = Math.min(retry * 2, 15000);
-      });
-    }
-    function send(frame) {
-      if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
-      else if (frame.type !== "typing") queue.push(frame);
-    }
-    connect();
-    return {
-      on: function (type, handler) { (handlers[type] = handlers[type] || []).push(handler); },
-      onOpen: function (handler) { openHandlers.push(handler); },
-      send: send,
-    };
-  })();
+  // ---- live connection: the workspace's shared socket (live.js) -------------------------------
+  var live = window.ClWorkspace && window.ClWorkspace.live;
+  if (!live) {
+    // Without live.js the console still works; it only stops being live.
+    live = { on: function () {}, send: function () {} };
+  }
 
   function setConnected(isConnected) {
     var status = root.querySelector(".chat-connection");
@@ -203,7 +159,10 @@
       live.send({ type: "subscribe", ticket_id: Number(pane.dataset.ticketId) });
     });
   }
-  live.onOpen(subscribeAll);
+  // live.js repeats these subscriptions itself after a reconnect.
+  subscribeAll();
+  live.on("live.open", function () { setConnected(true); });
+  live.on("live.closed", function () { setConnected(false); });
 
   live.on("ticket.changed", function (frame) {
     var pane = paneByTicket(frame.ticket_id);
@@ -280,14 +239,7 @@
     activate(tab.dataset.number);
   });
 
-  // htmx: show the form again with its error (422) or the pane with a notice (409).
-  document.body.addEventListener("htmx:beforeSwap", function (event) {
-    var status = event.detail.xhr.status;
-    if (status === 422 || status === 409) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
+  // htmx swaps the 400 (form with its error) and 409 (pane with a notice) answers: live.js.
 
   document.body.addEventListener("cl-chat-sent", function (event) {
     var pane = event.target.closest && event.target.closest(".chat-pane");
