@@ -20,6 +20,7 @@ from closeloop.people.services import agent_availability_set
 from closeloop.portal.session import remote_addr
 from closeloop.workspace.access import Requester, workspace_view
 from closeloop.workspace.forms_inbox import AvailabilityForm
+from closeloop.workspace.views.inbox import is_htmx
 
 MAX_FAILURES = 10
 WINDOW_SECONDS = 15 * 60
@@ -116,7 +117,7 @@ def availability(request: HttpRequest, requester: Requester) -> HttpResponse:
         except CloseloopError as refused:
             error = refused.message
     status = 400 if error else 200
-    if request.htmx or error:
+    if is_htmx(request) or error:
         context = {
             "agent": requester.agent,
             "availabilities": Availability.choices,

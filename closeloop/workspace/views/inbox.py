@@ -38,6 +38,12 @@ VIEW_LABELS = {
 }
 
 
+def is_htmx(request: HttpRequest) -> bool:
+    """Whether htmx sent the request (and not as a boosted page load)."""
+    details = getattr(request, "htmx", None)
+    return bool(details) and not getattr(details, "boosted", False)
+
+
 def ticket_url(number: int) -> str:
     """The ticket page's address (the one place inbox rows build it)."""
     return f"/agent/tickets/{number}/"
@@ -102,7 +108,7 @@ def inbox(request: HttpRequest, requester: Requester, view: str = "mine") -> Htt
     if view not in VIEWS:
         raise Http404
     context = _listing(request, requester, view)
-    if request.htmx and not request.htmx.boosted:
+    if is_htmx(request):
         return render(request, "workspace/_inbox_list.html", context)
     context["bulk"] = BulkActionForm(visible=Ticket.objects.none())
     return render(request, "workspace/inbox.html", context)
@@ -156,7 +162,9 @@ def _bulk_response(
     request: HttpRequest, context: dict[str, object], *, status: int = 200
 ) -> HttpResponse:
     # htmx swaps the result into the inbox and refreshes the list; without script, a page.
-    template = "workspace/_inbox_bulk_result.html" if request.htmx else "workspace/inbox_bulk.html"
+    template = (
+        "workspace/_inbox_bulk_result.html" if is_htmx(request) else "workspace/inbox_bulk.html"
+    )
     response = render(request, template, context, status=status)
     if status == 200:
         response["HX-Trigger"] = "inbox-refresh"

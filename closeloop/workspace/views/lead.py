@@ -28,7 +28,7 @@ from closeloop.workspace.selectors import (
     team_queues,
     wall,
 )
-from closeloop.workspace.views.inbox import inbox_rows
+from closeloop.workspace.views.inbox import inbox_rows, is_htmx
 
 WALL_REFRESH_SECONDS = 15
 AT_RISK_LIMIT = 50
@@ -113,5 +113,5 @@ def wall_page(request: HttpRequest, requester: Requester, team_ids: list[int]) -
         "waiting_rows": inbox_rows(figures.waiting_longest),
         "refresh_seconds": WALL_REFRESH_SECONDS,
     }
-    template = "workspace/_wall_body.html" if request.htmx else "workspace/wall.html"
+    template = "workspace/_wall_body.html" if is_htmx(request) else "workspace/wall.html"
     return render(request, template, context)
