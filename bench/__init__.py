@@ -20,4 +20,5 @@ BENCHMARKS: dict[str, str] = {
     "search": "bench.knowledge_search",
     "bot": "bench.bot_answer",
     "bot-banking77": "bench.bot_banking77",
+    "workspace": "bench.workspace_pages",
 }
