@@ -125,6 +125,25 @@
     return loading[number];
   }
 
+  // The pane's header (owner, status, "take") again, leaving the conversation and the reply
+  // being typed as they are.
+  function refreshHead(pane) {
+    var number = pane.dataset.number;
+    fetch(base + number + "/", { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        var current = paneOf(number);
+        if (html === null || !current) return;
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.querySelector(".chat-pane-head");
+        var old = current.querySelector(".chat-pane-head");
+        if (!fresh || !old) return;
+        old.replaceWith(fresh);
+        if (window.htmx) htmx.process(fresh);
+      });
+  }
+
   var refreshTimer = null;
   function refreshList() {
     clearTimeout(refreshTimer);
@@ -182,7 +201,10 @@
         setUnread(number, (unread[number] || 0) + 1);
       }
     }
-    if (types.indexOf("assigned") >= 0 || types.indexOf("status_changed") >= 0) refreshList();
+    if (types.indexOf("assigned") >= 0 || types.indexOf("status_changed") >= 0) {
+      refreshList();
+      if (!pane.classList.contains("is-placeholder")) refreshHead(pane);
+    }
   });
 
   function showTyping(number, isActive) {
