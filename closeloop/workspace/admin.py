@@ -16,7 +16,7 @@ from closeloop.workspace.services import MACRO_VARIABLES, unknown_variables
 
 
 class MacroForm(forms.ModelForm):
-    """Refuses a macro without text and names that are not variables (typos)."""
+    """Refuses names that are not variables (typos); the model refuses a macro without text."""
 
     class Meta:
         model = Macro
@@ -40,15 +40,6 @@ class MacroForm(forms.ModelForm):
 
     def clean_body_zh(self) -> str:
         return self._check_variables("body_zh")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned: dict[str, Any] = super().clean() or {}
-        if (
-            not (cleaned.get("body_en") or "").strip()
-            and not (cleaned.get("body_zh") or "").strip()
-        ):
-            raise forms.ValidationError(_("Write the text in English, Chinese or both."))
-        return cleaned
 
 
 @admin.register(Macro)

@@ -43,7 +43,9 @@ class Macro(models.Model):
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(body_en="", body_zh=""), name="macro_has_a_text"
+                condition=~models.Q(body_en="", body_zh=""),
+                name="macro_has_a_text",
+                violation_error_message=_("Write the text in English, Chinese or both."),
             ),
         ]
 
