@@ -142,22 +142,53 @@ def test_the_inbox_shows_a_ticket_arriving_through_the_api_without_reloading(con
     _live(page)
     page.evaluate("window.notReloaded = true")
 
+    _api_ticket(server, token, "Blender arrived broken")
+
+    page.locator(".ticket-row", has_text="Blender arrived broken").wait_for()
+    assert page.evaluate("window.notReloaded") is True
+    _screenshot(page, "inbox")
+
+
+def _api_ticket(server: str, token: str, subject: str, **fields: Any) -> dict[str, Any]:
     response = httpx.post(
         f"http://{server}/api/v1/tickets",
         json={
-            "subject": "Blender arrived broken",
-            "body": "The jar is cracked.",
+            "subject": subject,
+            "body": f"{subject}.",
             "channel": "api",
             "customer": {"email": "li.wei@example.com", "name": "Li Wei"},
+            **fields,
         },
         headers={"Authorization": f"Bearer {token}"},
         timeout=15,
     )
-
     assert response.status_code == 201, response.text
-    page.locator(".ticket-row", has_text="Blender arrived broken").wait_for()
-    assert page.evaluate("window.notReloaded") is True
-    _screenshot(page, "inbox")
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_the_leads_wall_counts_a_new_ticket_live(contexts, server):
+    from closeloop.core.tokens import api_token_create
+    from closeloop.people.tests.factories import TeamFactory
+
+    team = TeamFactory(code="after-sales", name="After-sales")
+    lead = _agent("lin", "Lin", team=team, role="lead")
+    _agent("sam", "Sam", team=team)
+    _token, token = api_token_create(user=lead.user)
+    for subject in ("Fridge door squeaks", "Refund not received"):
+        _api_ticket(server, token, subject, team="after-sales")
+    page = _signed_in(contexts, server, lead.user).new_page()
+    page.goto(f"http://{server}/agent/wall/")
+    new = page.locator('.tile[data-status="new"] .tile-figure')
+    assert new.inner_text() == "2"
+    page.locator(".wall-agents", has_text="Sam").wait_for()
+    _live(page)
+
+    _api_ticket(server, token, "Washer leaks water", team="after-sales")
+
+    page.locator('.tile[data-status="new"] .tile-figure', has_text="3").wait_for()
+    page.locator(".wall-waiting", has_text="Washer leaks water").wait_for()
+    _screenshot(page, "wall")
 
 
 def test_a_chat_is_answered_live_between_the_widget_and_the_console(contexts, server):
