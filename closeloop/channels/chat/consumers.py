@@ -33,6 +33,7 @@ from closeloop.channels.chat.conversation import (
 )
 from closeloop.channels.chat.frames import (
     AGENT_TYPES,
+    PRESENCE_STATES,
     VISITOR_TYPES,
     Frame,
     FrameError,
@@ -268,6 +269,8 @@ class AgentConsumer(_FrameConsumer):
     async def connect(self) -> None:
         live.sockets_opened()
         self.ticket_ids: set[int] = set()
+        # What this agent said they do on each ticket (viewing, composing): told to the others.
+        self.presence: dict[int, str] = {}
         self.inbox = False
         self.seen_events: deque[str] = deque(maxlen=REMEMBERED_IDS)
         user = self.scope.get("user")
@@ -292,6 +295,8 @@ class AgentConsumer(_FrameConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
+        for ticket_id in list(getattr(self, "presence", {})):
+            await self._announce(ticket_id, "left")
         for ticket_id in getattr(self, "ticket_ids", ()):
             await self.channel_layer.group_discard(live.ticket_group(ticket_id), self.channel_name)
         if getattr(self, "inbox", False):
@@ -319,6 +324,8 @@ class AgentConsumer(_FrameConsumer):
             self.ticket_ids.discard(ticket_id)
             await self.channel_layer.group_discard(group, self.channel_name)
             await self.send_frame({"type": "unsubscribed", "ticket_id": ticket_id})
+        elif frame.type == "presence":
+            await self.on_presence(ticket_id, optional_text(data, "state", max_length=20))
         else:
             await self.on_typing(ticket_id, active=data.get("active", True) is not False)
 
@@ -330,6 +337,37 @@ class AgentConsumer(_FrameConsumer):
             await self.channel_layer.group_discard(live.INBOX_GROUP, self.channel_name)
         await self.send_frame(
             {"type": "subscribed" if subscribe else "unsubscribed", "inbox": True}
+        )
+
+    async def on_presence(self, ticket_id: int, state: str) -> None:
+        """Tell the others on the ticket what this agent does there (the collision warning);
+        following the ticket's group to hear them too."""
+        if state not in PRESENCE_STATES:
+            raise FrameError("invalid_field", _("state must be viewing, composing or left."))
+        if state == "left":
+            if self.presence.pop(ticket_id, None) is not None:
+                await self._announce(ticket_id, "left")
+            return
+        if ticket_id not in self.ticket_ids:
+            self.ticket_ids.add(ticket_id)
+            await self.channel_layer.group_add(live.ticket_group(ticket_id), self.channel_name)
+        is_new = ticket_id not in self.presence
+        self.presence[ticket_id] = state
+        await self._announce(ticket_id, state, ask_back=is_new)
+
+    async def _announce(self, ticket_id: int, state: str, *, ask_back: bool = False) -> None:
+        assert self.requester.agent is not None  # noqa: S101 - connect() checked it
+        await self.channel_layer.group_send(
+            live.ticket_group(ticket_id),
+            {
+                "type": "agent.presence",
+                "ticket_id": ticket_id,
+                "agent_id": self.requester.agent.pk,
+                "name": self.requester.agent.display_name,
+                "state": state,
+                "sender": self.channel_name,
+                "ask_back": ask_back,
+            },
         )
 
     @database_sync_to_async
@@ -379,3 +417,35 @@ class AgentConsumer(_FrameConsumer):
                 "active": event["active"],
             }
         )
+
+    async def agent_presence(self, event: dict[str, Any]) -> None:
+        # Another agent (not this socket, nor this agent in another tab) on a ticket followed.
+        if event["sender"] == self.channel_name:
+            return
+        assert self.requester.agent is not None  # noqa: S101 - connect() checked it
+        if event["agent_id"] == self.requester.agent.pk:
+            return
+        await self.send_frame(
+            {
+                "type": "presence",
+                "ticket_id": event["ticket_id"],
+                "agent_id": event["agent_id"],
+                "name": event["name"],
+                "state": event["state"],
+            }
+        )
+        own = self.presence.get(event["ticket_id"])
+        if event.get("ask_back") and own is not None:
+            # A newcomer: tell them, and only them, that this agent is already here.
+            await self.channel_layer.send(
+                event["sender"],
+                {
+                    "type": "agent.presence",
+                    "ticket_id": event["ticket_id"],
+                    "agent_id": self.requester.agent.pk,
+                    "name": self.requester.agent.display_name,
+                    "state": own,
+                    "sender": self.channel_name,
+                    "ask_back": False,
+                },
+            )

@@ -18,7 +18,9 @@ MAX_FRAME_BYTES = 16 * 1024
 MAX_BODY_CHARS = 5000
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 VISITOR_TYPES = frozenset({"hello", "message", "leave", "typing", "ping"})
-AGENT_TYPES = frozenset({"subscribe", "unsubscribe", "typing", "ping"})
+AGENT_TYPES = frozenset({"subscribe", "unsubscribe", "typing", "presence", "ping"})
+# What an agent is doing on a ticket (the workspace's collision warning).
+PRESENCE_STATES = frozenset({"viewing", "composing", "left"})
 
 
 class FrameError(Exception):
