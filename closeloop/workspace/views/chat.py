@@ -23,10 +23,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from closeloop.core import clock
 from closeloop.core.errors import CloseloopError
 from closeloop.knowledge.models import BotConversation, BotOutcome
 from closeloop.tickets.models import OPEN_STATUSES, AuthorKind, Channel, Message, Ticket
-from closeloop.tickets.selectors import tickets_visible_to
+from closeloop.tickets.selectors import ticket_sla_state, tickets_visible_to
 from closeloop.tickets.services import Actor, message_add, ticket_assign
 from closeloop.workspace.access import Requester, workspace_view
 
@@ -87,16 +88,22 @@ class Tab:
     is_mine: bool
     position: int
     messages: list[Message] | None = None  # loaded for the agent's own chats
+    sla_state: str = "ok"  # for the ticking badge (workspace/_sla_badge.html)
 
 
 def _tabs(requester: Requester) -> list[Tab]:
     agent_id = requester.agent.pk if requester.agent else None
     tickets = list(chat_tickets_for(requester)[:MAX_TABS])
+    now = clock.now()
     return [
-        Tab(ticket=ticket, is_mine=ticket.assignee_id == agent_id and agent_id is not None,
-            position=index)
+        Tab(
+            ticket=ticket,
+            is_mine=agent_id is not None and ticket.assignee_id == agent_id,
+            position=index,
+            sla_state=ticket_sla_state(ticket, now=now),
+        )
         for index, ticket in enumerate(tickets, start=1)
-    ]  # fmt: skip
+    ]
 
 
 def _pane_messages(ticket_ids: list[int], *, after_id: int = 0) -> dict[int, list[Message]]:
@@ -170,6 +177,7 @@ def chat_console(request: HttpRequest, requester: Requester) -> HttpResponse:
                     is_mine=requester.agent is not None
                     and ticket.assignee_id == requester.agent.pk,
                     position=len(tabs) + 1,
+                    sla_state=ticket_sla_state(ticket),
                 )
             )
     active = next((t for t in tabs if wanted.isdigit() and t.ticket.number == int(wanted)), None)
