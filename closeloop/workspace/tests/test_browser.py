@@ -266,3 +266,96 @@ def test_a_chat_is_answered_live_between_the_widget_and_the_console(contexts, se
     assert second_tab.locator(".chat-unread").is_hidden()
     console.keyboard.press("Control+1")
     pane.wait_for(state="visible")
+
+
+def test_a_ticket_from_suggestion_to_resolution(contexts, server):
+    from closeloop.knowledge.models import ArticleUse
+    from closeloop.knowledge.tests.factories import make_article
+    from closeloop.tickets.models import Message, Status, Ticket
+    from closeloop.tickets.tests.factories import make_ticket
+    from closeloop.triage.decisions import triage_record
+    from closeloop.triage.models import TicketTriage, TriageSource
+    from closeloop.triage.taxonomy import leaf_categories
+
+    ada = _agent("ada", "Ada")
+    article = make_article(
+        title="Refund timing",
+        summary="Refunds reach your card in 5 working days.",
+        body="Refunds reach the card in five working days.",
+        slug="refund-timing",
+    )
+    ticket = make_ticket(subject="Refund not received", body="Where is my refund for order 1001?")
+    first, second = list(leaf_categories()[:2])
+    triage_record(
+        ticket=ticket,
+        category=first,
+        confidence=0.41,
+        version=None,
+        reason={"top": [[first.code, 0.41], [second.code, 0.32]]},
+    )
+    page = _signed_in(contexts, server, ada.user).new_page()
+    page.goto(f"http://{server}/agent/inbox/unassigned/")
+    page.locator(".ticket-row", has_text="Refund not received").get_by_role("link").click()
+    page.wait_for_url(f"http://{server}/agent/tickets/{ticket.number}/")
+    page.get_by_text("Where is my refund for order 1001?").wait_for()
+
+    # The classifier's first suggestion, accepted in one click.
+    page.locator(f'.accept-category[data-category="{first.code}"]').click()
+    page.locator("#triage", has_text="set by an agent").wait_for()
+    record = TicketTriage.objects.get(ticket=ticket)
+    assert (record.category_id, record.source) == (first.pk, TriageSource.AGENT)
+
+    # A knowledge suggestion inserted into the reply (recorded as used), then sent.
+    suggestion = page.locator(f'#knowledge .article[data-article-id="{article.pk}"]')
+    suggestion.get_by_role("button", name="Insert into reply").click()
+    reply = page.locator("#reply-form textarea")
+    page.wait_for_function(
+        "document.querySelector('#reply-form textarea').value.includes('Refund timing')"
+    )
+    assert ArticleUse.objects.filter(ticket=ticket, article=article, kind="inserted").count() == 1
+    reply.press("Home")
+    reply.press("Control+Home")
+    reply.type("Hello, here is how refunds work:\n")
+    _screenshot(page, "ticket")
+    page.locator("#reply-form").get_by_role("button", name="Send").click()
+    page.locator("#reply-form .done", has_text="Sent.").wait_for()
+    sent = Message.objects.get(ticket=ticket, author_kind="agent")
+    assert sent.is_public
+    # (A multipart form sends CRLF line breaks; compared without them.)
+    assert sent.body.replace("\r\n", "\n").startswith(
+        "Hello, here is how refunds work:\nRefund timing\nRefunds reach your card"
+    )
+
+    # Resolve.
+    page.locator("#action-form button[data-action=resolve]").click()
+    page.locator('#ticket-header [data-status="resolved"]').wait_for()
+    assert Ticket.objects.get(pk=ticket.pk).status == Status.RESOLVED
+
+
+def test_two_agents_on_one_ticket_see_a_collision_warning(contexts, server):
+    from closeloop.tickets.tests.factories import make_ticket
+
+    ada = _agent("ada", "Ada")
+    bo = _agent("bo", "Bo")
+    ticket = make_ticket(subject="Broken kettle", body="It leaks.")
+    url = f"http://{server}/agent/tickets/{ticket.number}/"
+    first = _signed_in(contexts, server, ada.user).new_page()
+    first.goto(url)
+    _live(first)
+    presence = first.locator("#presence")
+    assert presence.is_hidden()
+
+    second = _signed_in(contexts, server, bo.user).new_page()
+    second.goto(url)
+    # Each sees the other viewing (the newcomer hears who was already there).
+    presence.filter(has_text="Bo").wait_for()
+    second.locator("#presence", has_text="Ada").wait_for()
+
+    # Bo starts a reply: Ada is warned that Bo is replying.
+    second.locator("#reply-form textarea").fill("Sorry to hear that")
+    first.locator("#presence.is-composing", has_text="Bo").wait_for()
+    assert "Bo" in presence.inner_text()
+
+    # Bo leaves: the warning goes.
+    second.close()
+    presence.wait_for(state="hidden")

@@ -303,3 +303,9 @@ def test_a_chat_opened_by_number_shows_even_when_not_listed(desk):
     html = desk["web"].get(f"/agent/chats/?open={ticket.number}").content.decode()
     assert f'id="chat-pane-{ticket.number}"' in html
     assert "Answered by Bo" in html
+
+
+def test_a_reply_keeps_one_kind_of_line_break(desk):
+    ticket = _chat(assignee=desk["ada"])
+    desk["web"].post(f"/agent/chats/{ticket.number}/reply/", {"body": "One\r\nTwo"}, headers=HTMX)
+    assert ticket.messages.get(author_kind="agent").body == "One\nTwo"

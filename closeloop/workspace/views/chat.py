@@ -150,6 +150,10 @@ class ChatReplyForm(forms.Form):
         error_messages={"required": gettext_lazy("Write a reply first.")},
     )
 
+    def clean_body(self) -> str:
+        """One kind of line break (forms post CRLF)."""
+        return str(self.cleaned_data["body"]).replace("\r\n", "\n")
+
 
 # Pages --------------------------------------------------------------------------------------
 
