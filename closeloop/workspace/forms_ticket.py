@@ -94,7 +94,8 @@ class ReplyForm(forms.Form):
         cast(forms.ChoiceField, self.fields["via"]).choices = list(channels)
 
     def clean_body(self) -> str:
-        body: str = self.cleaned_data["body"].strip()
+        # Browsers send a textarea's line breaks as CRLF; messages keep plain LF.
+        body: str = self.cleaned_data["body"].replace("\r\n", "\n").replace("\r", "\n").strip()
         if not body:
             raise forms.ValidationError(_("Write a message first."), code="required")
         return body

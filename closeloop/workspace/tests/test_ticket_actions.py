@@ -301,3 +301,13 @@ def test_merging_a_resolved_ticket_is_refused_on_the_page(agent: Agent) -> None:
     assert response.status_code == 409
     assert "only an open ticket can be merged" in response.content.decode()
     assert _writes(source) == before
+
+
+def test_a_replys_line_breaks_are_stored_as_the_browser_typed_them_without_cr(
+    agent: Agent,
+) -> None:
+    ticket = make_ticket()
+    _client(agent).post(
+        f"/agent/tickets/{ticket.number}/reply/", {"body": "Hello,\r\nline two\r\n"}, **HTMX
+    )
+    assert Message.objects.get(ticket=ticket, author_kind="agent").body == "Hello,\nline two"
