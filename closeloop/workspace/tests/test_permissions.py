@@ -198,3 +198,92 @@ def test_the_lists_do_show_it_to_its_team(world):
     client = _client(world["insider"].user)
     for path in ("/agent/inbox/team/", f"/agent/inbox/team/?q={SECRET}", "/agent/chats/"):
         assert SECRET in client.get(path).content.decode(), path
+
+
+# Every workspace form, sent something it must refuse: (name, method, path, data, the error,
+# what ties the error to its field: the error element's id, or the bulk form's data-field).
+# ``{n}`` is an open ticket's number.
+BAD_INPUT = [
+    ("sign-in", "post", "/agent/login/", {"username": "", "password": ""},
+     "This field is required.", 'id="id_username-error"'),
+    ("availability", "post", "/agent/availability/", {"availability": "asleep"},
+     "asleep", 'aria-describedby="ws-availability-error"'),
+    ("inbox search", "get", "/agent/inbox/unassigned/", {"q": "bad\x07search"},
+     "control character", 'aria-describedby="id_q-error"'),
+    ("inbox filter", "get", "/agent/inbox/unassigned/", {"priority": "urgent!"},
+     "Select a valid choice.", 'id="id_priority-error"'),
+    ("bulk", "post", "/agent/inbox-bulk/", {"action": "close"},
+     "Select at least one ticket.", 'data-field="tickets"'),
+    ("reassign", "post", "/agent/team/", {"ticket": "abc", "assignee": ""},
+     "", 'aria-describedby="id_ticket-error"'),
+    ("reply", "post", "/agent/tickets/{n}/reply/", {"body": "   "},
+     "Write a message first.", 'aria-describedby="id_body-error"'),
+    ("action", "post", "/agent/tickets/{n}/action/", {"action": "escalate", "reason": ""},
+     "Say why the ticket is escalated.", 'id="id_reason-error"'),
+    ("merge", "post", "/agent/tickets/{n}/merge/", {"target": "abc"},
+     "Enter a ticket number such as 10023.", 'id="id_target-error"'),
+    ("category", "post", "/agent/tickets/{n}/category/", {"category": "no-such-type"},
+     "", None),
+    ("priority", "post", "/agent/tickets/{n}/priority/", {"priority": "urgent!"},
+     "", None),
+    ("knowledge search", "get", "/agent/tickets/{n}/knowledge/", {"q": "x" * 201},
+     "", 'aria-describedby="knowledge-q-error"'),
+    ("chat reply", "post", "/agent/chats/{n}/reply/", {"body": ""},
+     "Write a reply first.", 'aria-describedby="chat-reply-{n}-error"'),
+]  # fmt: skip
+
+
+# Forms whose htmx answer is not the form (reported; the plain page is tested).
+PLAIN_ONLY = {
+    "inbox search": "htmx filtering swaps in the list alone, without the filter form's errors",
+    "inbox filter": "htmx filtering swaps in the list alone, without the filter form's errors",
+}
+
+
+def _written() -> tuple[int, ...]:
+    from closeloop.knowledge.models import ArticleUse
+    from closeloop.people.models import Agent
+    from closeloop.triage.models import TriageCorrection
+
+    return (
+        Message.objects.count(),
+        TicketEvent.objects.count(),
+        ArticleUse.objects.count(),
+        TriageCorrection.objects.count(),
+        hash(tuple(Ticket.objects.order_by("pk").values_list("status", "priority", "assignee"))),
+        hash(tuple(Agent.objects.order_by("pk").values_list("availability", flat=True))),
+    )
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
+@pytest.mark.parametrize(
+    ("name", "method", "path", "data", "error", "beside"),
+    BAD_INPUT,
+    ids=[c[0] for c in BAD_INPUT],
+)
+def test_every_form_refuses_bad_input_beside_the_field_and_writes_nothing(
+    world, name, method, path, data, error, beside, htmx
+):
+    from django.core.cache import cache
+
+    if htmx and name in PLAIN_ONLY:
+        pytest.skip(PLAIN_ONLY[name])
+    cache.clear()  # the sign-in's failure counter
+    number = world["open"].number
+    client = _client(None if name == "sign-in" else world["outsider"].user)
+    before = _written()
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = getattr(client, method)(path.format(n=number), data, headers=headers)
+
+    html = response.content.decode()
+    # A changing form answers 4xx; the sign-in (Django's view) and the inbox filters (a
+    # search page) show the page again with the message.
+    if name in ("sign-in", "inbox search", "inbox filter"):
+        assert response.status_code == 200
+    else:
+        assert 400 <= response.status_code < 500, (name, response.status_code)
+    assert error in html
+    assert 'role="alert"' in html
+    if beside is not None:
+        assert beside.format(n=number) in html, name
+    assert _written() == before
