@@ -46,7 +46,7 @@ def is_htmx(request: HttpRequest) -> bool:
 
 def ticket_url(number: int) -> str:
     """The ticket page's address (the one place inbox rows build it)."""
-    return f"/agent/tickets/{number}/"
+    return reverse("workspace:ticket", kwargs={"number": number})
 
 
 @dataclass(frozen=True)
