@@ -359,3 +359,25 @@ def test_two_agents_on_one_ticket_see_a_collision_warning(contexts, server):
     # Bo leaves: the warning goes.
     second.close()
     presence.wait_for(state="hidden")
+
+
+def test_the_chat_console_and_the_ticket_page_warn_of_each_other(contexts, server):
+    from closeloop.tickets.tests.factories import make_ticket
+
+    ada = _agent("ada", "Ada")
+    bo = _agent("bo", "Bo")
+    ticket = make_ticket(subject="Kettle chat", body="It leaks.", channel="chat")
+    ticket_page = _signed_in(contexts, server, ada.user).new_page()
+    ticket_page.goto(f"http://{server}/agent/tickets/{ticket.number}/")
+    _live(ticket_page)
+
+    console = _signed_in(contexts, server, bo.user).new_page()
+    console.goto(f"http://{server}/agent/chats/?open={ticket.number}")
+    pane = console.locator(f"#chat-pane-{ticket.number}")
+    pane.locator(".chat-presence", has_text="Ada also has this chat open.").wait_for()
+    ticket_page.locator("#presence", has_text="Bo").wait_for()
+
+    pane.get_by_label("Reply to the visitor").press_sequentially("On it")
+    ticket_page.locator("#presence.is-composing", has_text="Bo").wait_for()
+    ticket_page.locator("#reply-form textarea").fill("Let me check")
+    pane.locator(".chat-presence.is-composing", has_text="Ada is replying.").wait_for()

@@ -74,7 +74,9 @@
   function activate(number, options) {
     var tab = tabOf(number);
     if (!tab) return;
+    if (active && active !== String(number)) announce(active, "left");
     active = String(number);
+    announce(active, "viewing");
     var pane = ensurePane(tab);
     tabs().forEach(function (other) {
       if (other === tab) other.setAttribute("aria-current", "true");
@@ -171,6 +173,54 @@
     }, 300);
   }
 
+  // ---- presence: the collision warning, shared with the ticket page -------------------------
+  var others = {}; // ticket number -> {agent id -> {name, state}}
+  var presenceState = {}; // ticket number -> what this agent told the others
+  var idleTimers = {};
+
+  function announce(number, state) {
+    var pane = paneOf(number);
+    if (!pane || presenceState[number] === state) return;
+    if (state === "left" && !presenceState[number]) return;
+    presenceState[number] = state === "left" ? undefined : state;
+    live.send({ type: "presence", ticket_id: Number(pane.dataset.ticketId), state: state });
+  }
+
+  function showPresence(number) {
+    var pane = paneOf(number);
+    var box = pane && pane.querySelector(".chat-presence");
+    if (!box) return;
+    var viewing = [], replying = [];
+    var here = others[number] || {};
+    Object.keys(here).forEach(function (id) {
+      (here[id].state === "composing" ? replying : viewing).push(here[id].name);
+    });
+    var lines = [];
+    if (replying.length) lines.push(root.dataset.textReplying.replace("{names}", replying.join(", ")));
+    if (viewing.length) lines.push(root.dataset.textViewing.replace("{names}", viewing.join(", ")));
+    box.textContent = lines.join(" · ");
+    box.hidden = lines.length === 0;
+    box.classList.toggle("is-composing", replying.length > 0);
+  }
+
+  live.on("presence", function (frame) {
+    var pane = paneByTicket(frame.ticket_id);
+    if (!pane) return;
+    var number = pane.dataset.number;
+    var here = others[number] = others[number] || {};
+    if (frame.state === "left") delete here[frame.agent_id];
+    else here[frame.agent_id] = { name: frame.name, state: frame.state };
+    showPresence(number);
+  });
+
+  live.on("live.open", function () {
+    // A new socket: the server forgot what this page said; say it again.
+    others = {};
+    presenceState = {};
+    panes.querySelectorAll(".chat-pane").forEach(function (pane) { showPresence(pane.dataset.number); });
+    if (active) announce(active, "viewing");
+  });
+
   // ---- live frames ------------------------------------------------------------------------
   function subscribeAll() {
     live.send({ type: "subscribe", inbox: true });
@@ -227,6 +277,9 @@
     if (!event.target.matches(".chat-form textarea")) return;
     var pane = event.target.closest(".chat-pane");
     var number = pane.dataset.number;
+    announce(number, "composing");
+    clearTimeout(idleTimers[number]);
+    idleTimers[number] = setTimeout(function () { announce(number, "viewing"); }, 15000);
     var now = Date.now();
     if (now - (typingSentAt[number] || 0) < 2000) return;
     typingSentAt[number] = now;
@@ -268,6 +321,8 @@
     if (!pane) return;
     typingSentAt[pane.dataset.number] = 0;
     live.send({ type: "typing", ticket_id: Number(pane.dataset.ticketId), active: false });
+    clearTimeout(idleTimers[pane.dataset.number]);
+    announce(pane.dataset.number, "viewing");
     loadNew(pane);
   });
 
@@ -284,6 +339,7 @@
     }
     if (!pane) return;
     pane.hidden = pane.dataset.number !== active;
+    showPresence(pane.dataset.number);
     if (!pane.hidden) {
       scrollToEnd(pane, false);
       focusReply(pane);
@@ -295,7 +351,9 @@
     var number = tab.dataset.number;
     unread[number] = number === active ? 0 : Number(tab.dataset.unread || 0);
   });
+  window.addEventListener("pagehide", function () { if (active) announce(active, "left"); });
   if (active) {
+    announce(active, "viewing");
     var first = paneOf(active);
     if (first) {
       scrollToEnd(first, false);
