@@ -381,3 +381,27 @@ def test_the_chat_console_and_the_ticket_page_warn_of_each_other(contexts, serve
     ticket_page.locator("#presence.is-composing", has_text="Bo").wait_for()
     ticket_page.locator("#reply-form textarea").fill("Let me check")
     pane.locator(".chat-presence.is-composing", has_text="Ada is replying.").wait_for()
+
+
+def test_the_chat_console_fits_a_tablet(contexts, server):
+    from closeloop.tickets.services import Actor, ticket_assign
+    from closeloop.tickets.tests.factories import make_ticket
+
+    ada = _agent("ada", "Ada")
+    for subject in ("Tablet chat one", "Tablet chat two"):
+        ticket = make_ticket(subject=subject, body=f"{subject}?", channel="chat")
+        ticket_assign(ticket=ticket, assignee=ada, actor=Actor.of_agent(ada))
+    tablet = _signed_in(contexts, server, ada.user, viewport={"width": 820, "height": 1180})
+    page = tablet.new_page()
+    page.goto(f"http://{server}/agent/chats/")
+    page.locator(".chat-pane:not([hidden])").get_by_label("Reply to the visitor").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.locator(".chat-tab", has_text="Tablet chat two").is_visible()
+    # The chat shown first counts as read; the other has its visitor's message unread.
+    first_tab = page.locator(".chat-tab", has_text="Tablet chat one")
+    assert first_tab.locator(".chat-unread").is_hidden()
+    second_tab = page.locator(".chat-tab", has_text="Tablet chat two")
+    assert second_tab.locator(".count").inner_text() == "1"
+    second_tab.click()
+    page.locator(".chat-message", has_text="Tablet chat two?").wait_for()
+    _screenshot(page, "chats-tablet")

@@ -349,7 +349,7 @@
   // ---- start --------------------------------------------------------------------------------
   tabs().forEach(function (tab) {
     var number = tab.dataset.number;
-    unread[number] = number === active ? 0 : Number(tab.dataset.unread || 0);
+    setUnread(number, number === active ? 0 : Number(tab.dataset.unread || 0));
   });
   window.addEventListener("pagehide", function () { if (active) announce(active, "left"); });
   if (active) {
