@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from closeloop.core import clock
@@ -100,6 +101,18 @@ def inbox_tickets(
         # Nothing is due on a resolved ticket: the latest resolution first.
         tickets = tickets.order_by("-resolved_at", "-id")
     return tickets
+
+
+def inbox_page(
+    tickets: QuerySet[Ticket], *, number: object, size: int
+) -> tuple[Page[Any], list[Ticket]]:
+    """One page of an inbox listing: the page's ids first (no joins: a search matching
+    thousands of tickets sorts ids, not joined rows), then those tickets with their customer,
+    team and assignee. Three queries whatever the page size (count, ids, rows)."""
+    ids_page = Paginator(tickets.values_list("pk", flat=True), size).get_page(number)
+    ids = list(ids_page.object_list)
+    found = Ticket.objects.select_related("customer", "team", "assignee").in_bulk(ids)
+    return ids_page, [found[pk] for pk in ids if pk in found]
 
 
 def _narrowed(tickets: QuerySet[Ticket], filters: InboxFilters) -> QuerySet[Ticket]:
@@ -283,6 +296,7 @@ __all__ = [
     "Wall",
     "assignable_agents",
     "category_and_descendants",
+    "inbox_page",
     "inbox_tickets",
     "lead_team_ids",
     "search_condition",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,7 +22,7 @@ from closeloop.tickets.services import Actor, ticket_assign, ticket_close
 from closeloop.triage.tags import ticket_tags_add
 from closeloop.workspace.access import Requester, workspace_view
 from closeloop.workspace.forms_inbox import BulkActionForm, InboxFilterForm
-from closeloop.workspace.selectors import VIEWS, InboxFilters, inbox_tickets
+from closeloop.workspace.selectors import VIEWS, InboxFilters, inbox_page, inbox_tickets
 
 PAGE_SIZE = 50
 VIEW_LABELS = {
@@ -86,7 +85,9 @@ def _listing(request: HttpRequest, requester: Requester, view: str) -> dict[str,
     form = InboxFilterForm(request.GET)
     filters = form.filters() if form.is_valid() else InboxFilters()
     tickets = inbox_tickets(requester, view=view, filters=filters)
-    page = Paginator(tickets, _page_size(request)).get_page(request.GET.get("page"))
+    page, page_tickets = inbox_page(
+        tickets, number=request.GET.get("page"), size=_page_size(request)
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return {
@@ -95,7 +96,7 @@ def _listing(request: HttpRequest, requester: Requester, view: str) -> dict[str,
         "views": [(name, VIEW_LABELS[name]) for name in VIEWS],
         "form": form,
         "page": page,
-        "rows": inbox_rows(list(page.object_list)),
+        "rows": inbox_rows(page_tickets),
         "query": query.urlencode(),
         "list_url": reverse("workspace:inbox-view", kwargs={"view": view}),
     }
