@@ -104,7 +104,7 @@ def inbox_tickets(
 
 
 def inbox_page(
-    tickets: QuerySet[Ticket], *, number: object, size: int
+    tickets: QuerySet[Ticket], *, number: str | None, size: int
 ) -> tuple[Page[Any], list[Ticket]]:
     """One page of an inbox listing: the page's ids first (no joins: a search matching
     thousands of tickets sorts ids, not joined rows), then those tickets with their customer,
