@@ -195,6 +195,9 @@ def test_escalation_needs_a_reason_and_records_it(agent: Agent) -> None:
     assert (ticket.escalation_level, ticket.escalated_to_id) == (1, lead.pk)
     event = TicketEvent.objects.get(ticket=ticket, type=EventType.ESCALATED)
     assert event.reason == "VIP waiting"
+    page = client.get(f"/agent/tickets/{ticket.number}/").content.decode()
+    assert f"Escalated to level 1: {lead.display_name}" in page
+    assert "— VIP waiting" in page
 
 
 @pytest.mark.parametrize(

@@ -161,7 +161,7 @@ def reply_channels(ticket: Ticket, messages: list[Message]) -> tuple[list[tuple[
     return choices, default
 
 
-def _agent_names(events: list[TicketEvent], ticket: Ticket) -> dict[int, str]:
+def _agent_names(events: list[TicketEvent]) -> dict[int, str]:
     ids: set[int] = set()
     for event in events:
         for facts in (event.before, event.after):
@@ -239,7 +239,11 @@ def event_text(event: TicketEvent, agents: dict[int, str], teams: dict[int, str]
             "after": _plain(after.get(name), teams),
         }
     if kind == EventType.ESCALATED:
-        return _("Escalated to level %(level)s") % {"level": after.get("escalation_level", "?")}
+        level = after.get("escalation_level", "?")
+        to = agents.get(after.get("escalated_to_id") or 0)
+        if to:
+            return _("Escalated to level %(level)s: %(agent)s") % {"level": level, "agent": to}
+        return _("Escalated to level %(level)s") % {"level": level}
     if kind in (EventType.SLA_WARNING, EventType.SLA_BREACHED):
         return _("%(what)s: %(metric)s") % {
             "what": _label(EventType, kind),
@@ -266,7 +270,7 @@ def _plain(value: Any, teams: dict[int, str]) -> str:
 def history(ticket: Ticket) -> list[HistoryEntry]:
     """The ticket's events, oldest first, in words."""
     events = list(TicketEvent.objects.filter(ticket_id=ticket.pk).select_related("actor_agent"))
-    agents = _agent_names(events, ticket)
+    agents = _agent_names(events)
     teams = _team_names(events)
     entries = []
     for event in events:
