@@ -198,12 +198,22 @@ def test_a_bad_reply_is_refused_next_to_the_field_and_nothing_is_written(desk, b
     assert ticket.messages.count() == 1
 
 
-def test_a_bad_reply_without_script_shows_the_pane_with_the_error(desk):
+def test_a_bad_reply_without_script_shows_the_console_with_the_error(desk):
     ticket = _chat(assignee=desk["ada"])
-    response = desk["web"].post(f"/agent/chats/{ticket.number}/reply/", {"body": ""})
+    response = desk["web"].post(f"/agent/chats/{ticket.number}/reply/", {"body": "x" * 5001})
     assert response.status_code == 400
-    assert "Write a reply first." in response.content.decode()
+    html = response.content.decode()
+    assert "<!doctype html>" in html
+    assert f'id="chat-reply-{ticket.number}-error"' in html
+    assert "x" * 5001 in html  # what was typed is kept
     assert ticket.messages.count() == 1
+
+
+def test_a_pane_without_script_is_the_console(desk):
+    ticket = _chat(assignee=desk["ada"])
+    response = desk["web"].get(f"/agent/chats/{ticket.number}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/agent/chats/?open={ticket.number}"
 
 
 def test_replying_to_a_chat_another_agent_took_is_refused(desk):
@@ -218,6 +228,15 @@ def test_replying_to_a_chat_another_agent_took_is_refused(desk):
     assert ticket.messages.count() == 1
     ticket.refresh_from_db()
     assert ticket.assignee_id == bo.pk != ada.pk
+
+
+def test_taking_a_waiting_chat_without_script_goes_back_to_it(desk):
+    ticket = _chat(team=desk["support"])
+    response = desk["web"].post(f"/agent/chats/{ticket.number}/take/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/agent/chats/?open={ticket.number}"
+    ticket.refresh_from_db()
+    assert ticket.assignee_id == desk["ada"].pk
 
 
 def test_taking_a_waiting_chat_assigns_it(desk):
@@ -242,7 +261,9 @@ def test_taking_a_chat_someone_else_took_changes_nothing(desk):
     assert ticket.assignee_id == bo.pk
     assert ticket.events.count() == events
     plain = desk["web"].post(f"/agent/chats/{ticket.number}/take/")
-    assert plain.status_code == 302
+    assert plain.status_code == 409
+    assert "Bo is answering this chat." in plain.content.decode()
+    assert "<!doctype html>" in plain.content.decode()
 
 
 def test_new_messages_after_an_id(desk):
@@ -254,7 +275,7 @@ def test_new_messages_after_an_id(desk):
     assert response.status_code == 200
     assert "Second" in html
     assert f'data-id="{first.pk}"' not in html
-    pane = desk["web"].get(f"/agent/chats/{ticket.number}/").content.decode()
+    pane = desk["web"].get(f"/agent/chats/{ticket.number}/", headers=HTMX).content.decode()
     assert f'data-id="{first.pk}"' in pane
     assert "Web chat" in pane  # each message shows its channel
 

@@ -157,7 +157,7 @@ def test_the_restricted_teams_members_and_administrators_open_it(world, role):
     client = _client(user)
     number = world["restricted"].number
     assert client.get(f"/agent/tickets/{number}/").status_code == 200
-    assert client.get(f"/agent/chats/{number}/").status_code == 200
+    assert client.get(f"/agent/chats/{number}/", headers={"HX-Request": "true"}).status_code == 200
     assert SECRET in client.get("/agent/chats/").content.decode()
 
 

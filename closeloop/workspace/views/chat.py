@@ -89,6 +89,8 @@ class Tab:
     position: int
     messages: list[Message] | None = None  # loaded for the agent's own chats
     sla_state: str = "ok"  # for the ticking badge (workspace/_sla_badge.html)
+    form: ChatReplyForm | None = None  # a refused reply, shown again with its error
+    notice: str = ""
 
 
 def _tabs(requester: Requester) -> list[Tab]:
@@ -162,16 +164,30 @@ class ChatReplyForm(forms.Form):
 @workspace_view
 def chat_console(request: HttpRequest, requester: Requester) -> HttpResponse:
     """The console: every chat of the agent in a tab, the first (or ``?open=``) shown."""
-    tabs = _tabs(requester)
     wanted = request.GET.get("open", "")
-    if wanted.isdigit() and not any(tab.ticket.number == int(wanted) for tab in tabs):
+    return _render_console(request, requester, int(wanted) if wanted.isdigit() else None)
+
+
+def _render_console(
+    request: HttpRequest,
+    requester: Requester,
+    wanted: int | None,
+    *,
+    form: ChatReplyForm | None = None,
+    notice: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The whole console with chat ``wanted`` shown (with ``form`` and ``notice`` in its pane:
+    how a refused reply or take is shown without JavaScript)."""
+    tabs = _tabs(requester)
+    if wanted is not None and not any(tab.ticket.number == wanted for tab in tabs):
         # Opened from elsewhere (the inbox, a link): shown even when not in the list.
-        extra = (
+        ticket = (
             tickets_visible_to(requester)
-            .filter(number=int(wanted), channel=Channel.CHAT)
+            .filter(number=wanted, channel=Channel.CHAT)
             .select_related("customer", "assignee")
+            .first()
         )
-        ticket = extra.first()
         if ticket is not None:
             ticket.is_handed_off = False  # type: ignore[attr-defined]
             ticket.unread = 0  # type: ignore[attr-defined]
@@ -184,8 +200,10 @@ def chat_console(request: HttpRequest, requester: Requester) -> HttpResponse:
                     sla_state=ticket_sla_state(ticket),
                 )
             )
-    active = next((t for t in tabs if wanted.isdigit() and t.ticket.number == int(wanted)), None)
+    active = next((tab for tab in tabs if tab.ticket.number == wanted), None)
     active = active or (tabs[0] if tabs else None)
+    if active is not None:
+        active.form, active.notice = form, notice
     loaded = [tab for tab in tabs if tab.is_mine or tab is active]
     messages = _pane_messages([tab.ticket.pk for tab in loaded])
     for tab in loaded:
@@ -200,6 +218,7 @@ def chat_console(request: HttpRequest, requester: Requester) -> HttpResponse:
             "form": ChatReplyForm(),
             "can_answer": requester.agent is not None,
         },
+        status=status,
     )
 
 
@@ -214,9 +233,12 @@ def chat_list(request: HttpRequest, requester: Requester) -> HttpResponse:
 
 @require_GET
 @workspace_view
-def chat_pane(request: HttpRequest, requester: Requester, number: int) -> HttpResponse:
-    """One chat's pane (opened in the console without reloading it)."""
+def chat_pane(request: HtmxHttpRequest, requester: Requester, number: int) -> HttpResponse:
+    """One chat's pane (opened in the console without reloading it); the console without
+    JavaScript."""
     ticket = _chat_ticket(requester, number)
+    if not request.htmx:
+        return redirect(f"{reverse('workspace:chats')}?open={number}")
     return _render_pane(request, requester, ticket, ChatReplyForm())
 
 
@@ -287,6 +309,8 @@ def chat_take(request: HtmxHttpRequest, requester: Requester, number: int) -> Ht
         except CloseloopError as error:
             notice = str(error.message)
     if not request.htmx:
+        if notice:
+            return _render_console(request, requester, number, notice=notice, status=409)
         return redirect(f"{reverse('workspace:chats')}?open={number}")
     ticket = _chat_ticket(requester, number)
     response = _render_pane(
@@ -316,7 +340,7 @@ def chat_reply(request: HtmxHttpRequest, requester: Requester, number: int) -> H
                 form.add_error("body", str(error.message))
     if not request.htmx:
         if form.errors:
-            return _render_pane(request, requester, ticket, form, status=400)
+            return _render_console(request, requester, number, form=form, status=400)
         return redirect(f"{reverse('workspace:chats')}?open={number}")
     if form.errors:
         return render(

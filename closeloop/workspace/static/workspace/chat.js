@@ -131,7 +131,7 @@
   // being typed as they are.
   function refreshHead(pane) {
     var number = pane.dataset.number;
-    fetch(base + number + "/", { credentials: "same-origin" })
+    fetch(base + number + "/", { credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         var current = paneOf(number);
