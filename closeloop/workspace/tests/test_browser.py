@@ -264,8 +264,16 @@ def test_a_chat_is_answered_live_between_the_widget_and_the_console(contexts, se
     second_pane.locator(".chat-message", has_text="It is for order 2002.").wait_for()
     assert pane.is_hidden()
     assert second_tab.locator(".chat-unread").is_hidden()
+
+    # Taking the waiting chat makes it the agent's; the reply box keeps the focus.
+    second_pane.get_by_role("button", name="Take this chat").click()
+    second_pane.locator(".chat-meta", has_text="Assigned").wait_for()
+    console.locator(".chat-tabs h2", has_text="Waiting").wait_for(state="detached")
+    assert Ticket.objects.get(pk=second.pk).assignee_id == ada.pk
+    assert console.evaluate("document.activeElement.id") == f"chat-reply-{second.number}"
     console.keyboard.press("Control+1")
     pane.wait_for(state="visible")
+    assert second_pane.is_hidden()
 
 
 def test_a_ticket_from_suggestion_to_resolution(contexts, server):

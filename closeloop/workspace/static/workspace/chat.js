@@ -330,13 +330,10 @@
 
   document.body.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
-    var pane = target && target.closest ? target.closest(".chat-pane") : null;
-    if (!pane) {
-      // A pane replaced by outerHTML: the target is detached; find it again by its id.
-      var id = target && target.id;
-      pane = id ? document.getElementById(id) : null;
-      if (pane && !pane.classList.contains("chat-pane")) pane = pane.closest(".chat-pane");
-    }
+    if (!target || !target.closest) return;
+    // After an outerHTML swap the target is the detached old element: find the new one by id.
+    var pane = target.id ? document.getElementById(target.id) : null;
+    pane = pane && pane.closest ? pane.closest(".chat-pane") : target.closest(".chat-pane");
     if (!pane) return;
     pane.hidden = pane.dataset.number !== active;
     showPresence(pane.dataset.number);
