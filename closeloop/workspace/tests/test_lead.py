@@ -161,3 +161,12 @@ def test_admin_sees_every_team(team) -> None:  # noqa: ANN001
 
     assert response.status_code == 200
     assert {queue.team.pk for queue in response.context["queues"]} == {team.pk, other.pk}
+
+
+def test_each_open_ticket_has_its_own_reassign_form(lead: Agent, team) -> None:  # noqa: ANN001
+    ticket = make_ticket(team=team)
+
+    body = _client(lead).get("/agent/team/").content.decode()
+
+    assert f'<input type="hidden" name="ticket" value="{ticket.number}">' in body
+    assert f'id="reassign-{ticket.number}"' in body
