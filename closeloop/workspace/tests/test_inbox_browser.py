@@ -96,3 +96,33 @@ def test_availability_switch_and_tablet_cards(contexts, server):
     )
     assert display == "block"  # the table became cards
     workspace_browser._screenshot(page, "inbox-tablet")
+
+
+def test_the_wall_counts_a_new_ticket_live(contexts, server):
+    from closeloop.core.tokens import api_token_create
+    from closeloop.people.models import TeamRole
+    from closeloop.people.tests.factories import TeamFactory
+    from closeloop.tickets.tests.factories import make_ticket
+
+    team = TeamFactory(name="After-sales")
+    lead = workspace_browser._agent("zhao", "Zhao", team=team, role=TeamRole.LEAD)
+    make_ticket(team=team, subject="Blender arrived broken")
+    page = workspace_browser._signed_in(contexts, server, lead.user).new_page()
+    page.goto(f"http://{server}/agent/wall/")
+    workspace_browser._live(page)
+    new_tile = page.locator(".tile[data-status='new'] .tile-figure")
+    assert new_tile.inner_text() == "1"
+
+    _token, token = api_token_create(user=lead.user)
+    # Through the API: the server pushes the change to the wall's socket (well before the
+    # 15-second poll: the wait below is shorter).
+    workspace_browser._api_ticket(server, token, "Washer leaks", team=team.code)
+
+    page.wait_for_function(
+        "document.querySelector(\".tile[data-status='new'] .tile-figure\").textContent === '2'",
+        timeout=10_000,
+    )
+    workspace_browser._screenshot(page, "wall")
+    page.goto(f"http://{server}/agent/team/")
+    assert page.locator("tr.queue[data-team] .open-total").first.inner_text() == "2"
+    workspace_browser._screenshot(page, "team")
