@@ -221,6 +221,8 @@ def test_a_chat_is_answered_live_between_the_widget_and_the_console(contexts, se
     pane = console.locator(f"#chat-pane-{first.number}")
     pane.locator(".chat-message", has_text="Where is my order 1001?").wait_for()
     pane.get_by_role("button", name="Take this chat").wait_for()
+    # The customer beside the chat: their identities on every channel.
+    pane.locator(".chat-customer .identities", has_text="Chat visitor").wait_for()
 
     # The agent answers (Enter sends; replying takes the chat).
     first_tab.click()

@@ -97,6 +97,12 @@
     history.replaceState(null, "", url);
   }
 
+  // Narrow screens (tablets): the customer starts folded above the conversation.
+  function foldCustomer(pane) {
+    var details = pane.querySelector(".chat-customer");
+    if (details && window.innerWidth <= 1024) details.open = false;
+  }
+
   function focusReply(pane) {
     var box = pane.querySelector(".chat-form textarea");
     if (box) box.focus();
@@ -330,12 +336,13 @@
 
   document.body.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
-    if (!target || !target.closest) return;
+    if (!target || !target.closest || target.closest(".chat-customer")) return;
     // After an outerHTML swap the target is the detached old element: find the new one by id.
     var pane = target.id ? document.getElementById(target.id) : null;
     pane = pane && pane.closest ? pane.closest(".chat-pane") : target.closest(".chat-pane");
     if (!pane) return;
     pane.hidden = pane.dataset.number !== active;
+    if (target.id === pane.id) foldCustomer(pane);
     showPresence(pane.dataset.number);
     if (!pane.hidden) {
       scrollToEnd(pane, false);
@@ -349,6 +356,7 @@
     setUnread(number, number === active ? 0 : Number(tab.dataset.unread || 0));
   });
   window.addEventListener("pagehide", function () { if (active) announce(active, "left"); });
+  panes.querySelectorAll(".chat-pane").forEach(foldCustomer);
   if (active) {
     announce(active, "viewing");
     var first = paneOf(active);
