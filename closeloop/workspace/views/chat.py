@@ -1,5 +1,5 @@
-"""The live chat console (/agent/chats/): an agent's open chats side by side in tabs, each
-with its conversation; visitors' messages and typing arrive over /ws/agent/ (chat.js), the
+"""The live chat console (/agent/chats/): an agent's open chats, each in a tab with its
+conversation; visitors' messages and typing arrive over /ws/agent/ (chat.js), the
 agent answers from the pane and takes waiting chats.
 
 Which chats: open tickets that came in by web chat, not held by the FAQ bot, visible to the
