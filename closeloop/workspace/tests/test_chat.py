@@ -330,3 +330,12 @@ def test_a_reply_keeps_one_kind_of_line_break(desk):
     ticket = _chat(assignee=desk["ada"])
     desk["web"].post(f"/agent/chats/{ticket.number}/reply/", {"body": "One\r\nTwo"}, headers=HTMX)
     assert ticket.messages.get(author_kind="agent").body == "One\nTwo"
+
+
+def test_the_console_renders_in_chinese(desk):
+    ticket = _chat(assignee=desk["ada"])
+    response = desk["web"].get("/agent/chats/", headers={"Accept-Language": "zh-hans"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="zh-Hans">' in html
+    assert f'id="chat-pane-{ticket.number}"' in html
