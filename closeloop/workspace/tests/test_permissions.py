@@ -233,13 +233,6 @@ BAD_INPUT = [
 ]  # fmt: skip
 
 
-# Forms whose htmx answer is not the form (reported; the plain page is tested).
-PLAIN_ONLY = {
-    "inbox search": "htmx filtering swaps in the list alone, without the filter form's errors",
-    "inbox filter": "htmx filtering swaps in the list alone, without the filter form's errors",
-}
-
-
 def _written() -> tuple[int, ...]:
     from closeloop.knowledge.models import ArticleUse
     from closeloop.people.models import Agent
@@ -266,8 +259,6 @@ def test_every_form_refuses_bad_input_beside_the_field_and_writes_nothing(
 ):
     from django.core.cache import cache
 
-    if htmx and name in PLAIN_ONLY:
-        pytest.skip(PLAIN_ONLY[name])
     cache.clear()  # the sign-in's failure counter
     number = world["open"].number
     client = _client(None if name == "sign-in" else world["outsider"].user)

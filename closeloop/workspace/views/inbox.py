@@ -110,7 +110,15 @@ def inbox(request: HttpRequest, requester: Requester, view: str = "mine") -> Htt
         raise Http404
     context = _listing(request, requester, view)
     if is_htmx(request):
-        return render(request, "workspace/_inbox_list.html", context)
+        response = render(request, "workspace/_inbox_list.html", context)
+        form = context["form"]
+        if form.errors:  # type: ignore[attr-defined]
+            # The list alone would hide why the filter did nothing: the form comes back too,
+            # swapped in place (out of band) with its errors beside the fields.
+            response.content += render(
+                request, "workspace/_inbox_filters.html", {**context, "oob": True}
+            ).content
+        return response
     context["bulk"] = BulkActionForm(visible=Ticket.objects.none())
     return render(request, "workspace/inbox.html", context)
 
