@@ -5,7 +5,8 @@ tickets with ~10 % open and their SLA clocks), then, as ``agent0`` (an agent in 
 an administrator), GETs pages through Django's test client — the whole server side: session,
 middleware, the requester, the queries, the template — and times each: the inbox ("mine"), the
 team view, a filtered view (priority high, email, sorted by due), a search by subject, the
-unassigned view, and the ticket page ``/agent/tickets/<number>/`` when it exists. Each page's
+unassigned view, and the ticket page ``/agent/tickets/<number>/`` of an open after-sales
+ticket given a conversation of 30 messages first. Each page's
 query count is recorded at 10 and 50 rows a page: it must not grow with the page size.
 """
 
@@ -20,6 +21,7 @@ from bench._support import database_label, fresh_setup, latency_summary, postgre
 INBOX_TARGET_P95_MS = 100.0
 TICKET_TARGET_P95_MS = 150.0
 WARM_UP_RUNS = 5
+TICKET_TURNS = 15  # the measured ticket's conversation: 30 messages
 PAGES: dict[str, tuple[str, dict[str, str]]] = {
     "inbox_mine": ("/agent/", {}),
     "inbox_team": ("/agent/inbox/team/", {}),
@@ -109,7 +111,9 @@ def measure(*, tickets: int, seconds: float, repeat: int) -> dict[str, Any]:
     except NoReverseMatch:
         note = "the ticket page (workspace:ticket) does not exist yet: not measured"
     else:
+        _converse(Ticket.objects.get(number=number), turns=TICKET_TURNS)
         pages["ticket"] = _measure_page(client, ticket_path, {}, seconds=seconds, repeat=repeat)
+        pages["ticket"]["messages"] = TICKET_TURNS * 2
     return {
         "tickets": tickets,
         "open_tickets": seeded["open"],
@@ -117,6 +121,28 @@ def measure(*, tickets: int, seconds: float, repeat: int) -> dict[str, Any]:
         "pages": pages,
         **({"note": note} if note else {}),
     }
+
+
+def _converse(ticket: Any, *, turns: int) -> None:
+    """Give the measured ticket a real conversation (the seeded tickets have none): the
+    customer writes and an agent answers, ``turns`` times, through the services."""
+    from closeloop.people.models import Agent
+    from closeloop.tickets.services import Actor, message_add
+
+    agent = Agent.objects.get(user__username="agent0")
+    for turn in range(turns):
+        message_add(
+            ticket=ticket,
+            body=f"Customer message {turn}: the order still has not arrived, please check.",
+            actor=Actor.customer(),
+            channel="email",
+        )
+        message_add(
+            ticket=ticket,
+            body=f"Agent answer {turn}: we asked the courier and will write again today.",
+            actor=Actor.of_agent(agent),
+            channel="email",
+        )
 
 
 def _measure_page(
