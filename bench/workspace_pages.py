@@ -30,6 +30,7 @@ PAGES: dict[str, tuple[str, dict[str, str]]] = {
     # Every seeded subject holds "order": the worst case, a search matching the whole view.
     "inbox_search_subject": ("/agent/inbox/team/", {"q": "order"}),
     "inbox_search_customer": ("/agent/inbox/team/", {"q": "Customer 1234"}),
+    "chats": ("/agent/chats/", {}),
 }
 
 OPTIONS_HELP = {

@@ -278,3 +278,11 @@ def test_every_form_refuses_bad_input_beside_the_field_and_writes_nothing(
     if beside is not None:
         assert beside.format(n=number) in html, name
     assert _written() == before
+
+
+def test_a_refused_field_points_at_its_message_for_screen_readers(world):
+    """Beside is not enough for a screen reader: the input names its error message."""
+    client = _client(None)
+    page = client.post("/agent/login/", {"username": "", "password": ""}).content.decode()
+    assert 'aria-describedby="id_username-error"' in page
+    assert 'id="id_username-error"' in page
