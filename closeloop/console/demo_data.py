@@ -48,7 +48,7 @@ from closeloop.console.demo_content import (
     VIP_AGENTS,
     Scenario,
 )
-from closeloop.console.demo_knowledge import install_demo_knowledge
+from closeloop.console.demo_knowledge import install_demo_knowledge, install_demo_macros
 from closeloop.console.demo_triage import assign_teams, label_history, train_demo_classifier
 from closeloop.core import clock
 from closeloop.core.errors import CloseloopError
@@ -187,6 +187,7 @@ def load_demo(
         train_demo_classifier(labelled)
         _say(stdout, "Publishing the help centre and training the FAQ bot …")
         install_demo_knowledge()
+        install_demo_macros()
         summary = _summary(report.errors, started, end)
     for error in summary.skipped:
         _say(stdout, f"skipped {error}")

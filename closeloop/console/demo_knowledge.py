@@ -623,3 +623,40 @@ def install_demo_knowledge() -> int:
         synonym_group_save(actor=None, terms=terms)
     matcher_train(force=True)
     return sum(len(pair) for pair in written)
+
+
+MACROS = (
+    (
+        "Greeting",
+        "Hello {customer_name}, thank you for contacting us. I'm {agent_name} and I'll take care "
+        "of ticket {ticket_number}.",
+        "{customer_name}您好，感谢您的联系。我是{agent_name}，工单 {ticket_number} 由我为您处理。",
+    ),
+    (
+        "Return approved",
+        "Hello {customer_name}, your return for order {order_number} is approved. A courier will "
+        "collect the parcel within 2 working days; the refund starts once the warehouse checks "
+        "it.",
+        "{customer_name}您好，订单 {order_number} 的退货申请已通过。快递将在 2 个工作日内上门取件，"
+        "仓库验收后立即为您退款。",
+    ),
+    (
+        "Waiting for details",
+        "Hello {customer_name}, to go on we need a photo of the fault and your order number. "
+        "Please reply to this message with them.",
+        "{customer_name}您好，为了继续处理，请回复本消息并提供故障照片和订单号。",
+    ),
+)
+
+
+def install_demo_macros() -> int:
+    """The demo team's canned replies, in English and Chinese; return how many."""
+    from closeloop.core import clock
+    from closeloop.workspace.models import Macro
+
+    now = clock.now()
+    Macro.objects.bulk_create(
+        Macro(name=name, body_en=en, body_zh=zh, created_at=now, updated_at=now)
+        for name, en, zh in MACROS
+    )
+    return len(MACROS)

@@ -21,12 +21,14 @@ from closeloop.knowledge.search import article_search
 from closeloop.people.models import Agent, Team, TeamRole
 from closeloop.tickets.models import EventType, Ticket, TicketEvent
 from closeloop.tickets.services import TICKET_NUMBER_SEQUENCE
+from closeloop.workspace.models import Macro
 
 # Fixed, so the data is the same on every run; in the past, so every step has happened.
 NOW = datetime(2025, 3, 14, 10, 0, tzinfo=UTC)
 
 
 def _empty_database() -> None:
+    Macro.objects.all().delete()
     Article.objects.all().delete()
     SynonymGroup.objects.all().delete()
     FaqModel.objects.all().delete()
@@ -202,3 +204,4 @@ def test_the_demo_help_centre_answers_in_both_languages() -> None:
     chinese = bot_try(text="退货以后钱多久能退回来", language="zh-hans")
     assert (english.kind, english.articles[0]["slug"]) == ("answer", "refund-time")
     assert chinese.articles[0]["slug"] == "refund-time-zh"
+    assert Macro.objects.filter(body_zh__contains="{customer_name}").count() == 3
