@@ -16,7 +16,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,25 @@ def latency_summary(seconds: Sequence[float]) -> dict[str, float]:
         "p99_ms": percentile(seconds, 99) * 1000,
         "max_ms": max(seconds, default=math.nan) * 1000,
     }
+
+
+def timed_runs(
+    call: Callable[[], object], *, seconds: float, repeat: int, warm_up: int = 5
+) -> dict[str, Any]:
+    """Run ``call`` for about ``seconds`` (at most ``repeat`` times) after ``warm_up`` untimed
+    runs; return the run count and the latency summary."""
+    for _ in range(warm_up):
+        call()
+    durations: list[float] = []
+    deadline = time.perf_counter() + seconds
+    while len(durations) < repeat:
+        start = time.perf_counter()
+        call()
+        end = time.perf_counter()
+        durations.append(end - start)
+        if end >= deadline:
+            break
+    return {"runs": len(durations), **latency_summary(durations)}
 
 
 @contextmanager

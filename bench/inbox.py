@@ -22,9 +22,9 @@ from typing import Any
 from bench._support import (
     database_label,
     fresh_setup,
-    latency_summary,
     postgres_version,
     run_child,
+    timed_runs,
 )
 
 TARGET_P95_MS = 50.0
@@ -186,20 +186,9 @@ def _measure_shape(
 
 
 def _timings(call: Callable[[], int], *, seconds: float, repeat: int) -> dict[str, Any]:
-    """Run ``call`` for about ``seconds`` (at most ``repeat`` times) after a warm-up."""
-    for _ in range(WARM_UP_RUNS):
-        call()
-    durations: list[float] = []
-    deadline = time.perf_counter() + seconds
-    while len(durations) < repeat:
-        start = time.perf_counter()
-        call()
-        end = time.perf_counter()
-        durations.append(end - start)
-        if end >= deadline:
-            break
-    summary = latency_summary(durations)
-    return {"runs": len(durations), "p50_ms": summary["p50_ms"], "p95_ms": summary["p95_ms"]}
+    """p50 and p95 of ``call`` (see ``timed_runs``)."""
+    summary = timed_runs(call, seconds=seconds, repeat=repeat, warm_up=WARM_UP_RUNS)
+    return {key: summary[key] for key in ("runs", "p50_ms", "p95_ms")}
 
 
 def _plan(queryset: Any) -> dict[str, Any]:

@@ -13,10 +13,15 @@ query count is recorded at 10 and 50 rows a page: it must not grow with the page
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
-from bench._support import database_label, fresh_setup, latency_summary, postgres_version, run_child
+from bench._support import (
+    database_label,
+    fresh_setup,
+    postgres_version,
+    run_child,
+    timed_runs,
+)
 
 INBOX_TARGET_P95_MS = 100.0
 TICKET_TARGET_P95_MS = 150.0
@@ -166,21 +171,5 @@ def _measure_page(
             response = client.get(path, {**params, "size": str(size)})
         sizes[f"queries_at_{size}_rows"] = len(queries)
         sizes[f"rows_at_{size}"] = response.content.count(b'class="ticket-row')
-    timings = _timings(get, seconds=seconds, repeat=repeat)
+    timings = timed_runs(get, seconds=seconds, repeat=repeat, warm_up=WARM_UP_RUNS)
     return {"path": path, "params": params, **sizes, **timings}
-
-
-def _timings(call: Callable[[], int], *, seconds: float, repeat: int) -> dict[str, Any]:
-    """Run ``call`` for about ``seconds`` (at most ``repeat`` times) after a warm-up."""
-    for _ in range(WARM_UP_RUNS):
-        call()
-    durations: list[float] = []
-    deadline = time.perf_counter() + seconds
-    while len(durations) < repeat:
-        start = time.perf_counter()
-        call()
-        end = time.perf_counter()
-        durations.append(end - start)
-        if end >= deadline:
-            break
-    return {"runs": len(durations), **latency_summary(durations)}
