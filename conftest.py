@@ -35,6 +35,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = selected
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_stray_postgres_sessions(request: pytest.FixtureRequest):  # noqa: ANN201
+    """Live-server and socket tests leave server threads' connections open; end them before
+    pytest-django drops the test database, or the drop fails and the database is left behind."""
+    if os.environ.get("CLOSELOOP_TEST_DATABASE") != "postgres":
+        yield
+        return
+    request.getfixturevalue("django_db_setup")  # set up first, so torn down (dropped) after
+    yield
+    blocker = request.getfixturevalue("django_db_blocker")
+    from django.db import connection
+
+    with blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _restart_ticket_numbers(request: pytest.FixtureRequest) -> None:
     """PostgreSQL numbers tickets from a sequence, which no test rollback resets."""
