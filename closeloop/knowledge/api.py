@@ -43,9 +43,8 @@ from closeloop.knowledge.search import (
     category_ids_under,
 )
 from closeloop.knowledge.selectors import article_stats, articles_filtered, search_misses_open
-from closeloop.people.access import Requester, requester_for
-from closeloop.tickets.models import Ticket
-from closeloop.tickets.selectors import tickets_visible_to
+from closeloop.people.access import requester_for
+from closeloop.tickets.selectors import ticket_visible
 from closeloop.triage.models import Category
 from closeloop.triage.taxonomy import category_by_code
 
@@ -75,13 +74,6 @@ def _articles(ids: list[int], *, field: str) -> list[Article]:
 
 def _category(code: str | None) -> Category | None:
     return category_by_code(code, field="category") if code else None
-
-
-def _visible_ticket(requester: Requester, ticket_id: int) -> Ticket:
-    ticket = tickets_visible_to(requester).filter(pk=ticket_id).first()
-    if ticket is None:
-        raise NotFound(_("Ticket %(id)s not found.") % {"id": ticket_id})
-    return ticket
 
 
 def _detail(article: Article) -> ArticleOut:
@@ -296,7 +288,7 @@ def search_view(request: HttpRequest, query: Query[SearchQuery]) -> SearchOut:
     summary="The articles that best match a ticket's words",
 )
 def suggestions_view(request: HttpRequest, ticket_id: int, limit: int = 5) -> SuggestionsOut:
-    ticket = _visible_ticket(requester_for(request.user), ticket_id)
+    ticket = ticket_visible(requester_for(request.user), pk=ticket_id)
     hits = article_suggestions_for_ticket(ticket=ticket, limit=max(1, min(limit, 20)))
     return SuggestionsOut(ticket_id=ticket.pk, items=[hit_out(hit) for hit in hits])
 
@@ -309,7 +301,7 @@ def suggestions_view(request: HttpRequest, ticket_id: int, limit: int = 5) -> Su
 @transaction.atomic
 def use_create_view(request: HttpRequest, ticket_id: int, payload: UseIn) -> Status[UseOut]:
     requester = requester_for(request.user)
-    ticket = _visible_ticket(requester, ticket_id)
+    ticket = ticket_visible(requester, pk=ticket_id)
     article = Article.objects.filter(pk=payload.article_id).exclude(status="draft").first()
     if article is None:
         raise InvalidInput(

@@ -10,7 +10,7 @@ from closeloop.core import clock
 from closeloop.core.errors import CloseloopError, InvalidInput, NotFound
 from closeloop.core.models import Organization
 from closeloop.customers.services import customer_identify
-from closeloop.people.access import Requester, requester_for
+from closeloop.people.access import requester_for
 from closeloop.people.models import Agent, Team
 from closeloop.tickets import services
 from closeloop.tickets.models import Attachment, Message, Ticket
@@ -27,7 +27,7 @@ from closeloop.tickets.schemas import (
     ticket_detail_out,
     ticket_out,
 )
-from closeloop.tickets.selectors import ticket_inbox, tickets_visible_to
+from closeloop.tickets.selectors import ticket_inbox, ticket_visible, tickets_visible_to
 
 router = Router(tags=["tickets"])
 
@@ -40,21 +40,6 @@ class ExternalIdTaken(CloseloopError):
 
 
 MAX_PAGE_SIZE = 200
-
-
-def _visible_ticket(
-    requester: Requester, ticket_id: int, *, related: tuple[str, ...] = ("customer",)
-) -> Ticket:
-    ticket = tickets_visible_to(requester).select_related(*related).filter(pk=ticket_id).first()
-    if ticket is None:
-        raise NotFound(_("Ticket %(id)s not found.") % {"id": ticket_id})
-    return ticket
-
-
-def _actor(requester: Requester) -> services.Actor:
-    if requester.agent is None:
-        raise InvalidInput(_("This account has no agent profile, so it cannot act on tickets."))
-    return services.Actor.of_agent(requester.agent)
 
 
 def _team(code: str | None) -> Team | None:
@@ -83,7 +68,9 @@ def ticket_create_view(request: HttpRequest, payload: TicketCreateIn) -> Status[
         touchpoint=payload.touchpoint,
         team=_team(payload.team),
         external_id=payload.external_id,
-        actor=_actor(requester) if requester.agent else services.Actor.system(),
+        actor=services.Actor.of_requester(requester)
+        if requester.agent
+        else services.Actor.system(),
     )
     if payload.external_id and not tickets_visible_to(requester).filter(pk=ticket.pk).exists():
         # A repeat of a channel id whose ticket this requester may not see: do not reveal it.
@@ -133,8 +120,8 @@ def ticket_list_view(request: HttpRequest, query: Query[TicketListQuery]) -> Tic
 @router.get("/{ticket_id}", response=TicketDetailOut, summary="A ticket with messages and events")
 def ticket_detail_view(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
     requester = requester_for(request.user)
-    ticket = _visible_ticket(
-        requester, ticket_id, related=("customer", "team", "assignee", "escalated_to")
+    ticket = ticket_visible(
+        requester, pk=ticket_id, related=("customer", "team", "assignee", "escalated_to")
     )
     return ticket_detail_out(ticket, prefix=Organization.cached().ticket_number_prefix)
 
@@ -148,7 +135,7 @@ def attachment_download_view(
     request: HttpRequest, ticket_id: int, attachment_id: int
 ) -> FileResponse:
     requester = requester_for(request.user)
-    ticket = _visible_ticket(requester, ticket_id)
+    ticket = ticket_visible(requester, pk=ticket_id, related=("customer",))
     attachment = Attachment.objects.filter(pk=attachment_id, message__ticket=ticket).first()
     if attachment is None or not attachment.file:
         raise NotFound(_("That attachment does not exist or was not stored."))
@@ -166,13 +153,13 @@ def message_create_view(
     request: HttpRequest, ticket_id: int, payload: MessageIn
 ) -> Status[Message]:
     requester = requester_for(request.user)
-    ticket = _visible_ticket(requester, ticket_id)
+    ticket = ticket_visible(requester, pk=ticket_id, related=("customer",))
     message = services.message_add(
         ticket=ticket,
         body=payload.body,
         is_public=payload.is_public,
         channel=payload.via,
-        actor=_actor(requester),
+        actor=services.Actor.of_requester(requester),
     )
     return Status(201, message)
 
@@ -194,8 +181,8 @@ def _agent(agent_id: int | None, *, field: str) -> Agent:
 @transaction.atomic
 def ticket_action_view(request: HttpRequest, ticket_id: int, payload: ActionIn) -> TicketOut:
     requester = requester_for(request.user)
-    ticket = _visible_ticket(requester, ticket_id)
-    actor = _actor(requester)
+    ticket = ticket_visible(requester, pk=ticket_id, related=("customer",))
+    actor = services.Actor.of_requester(requester)
     reason = payload.reason
     if payload.action == "assign":
         ticket = services.ticket_assign(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from closeloop.core import clock, sql
 from closeloop.core.errors import CloseloopError, ConcurrentChange, InvalidInput
 from closeloop.customers.identities import refuse_control_characters
+from closeloop.people.access import Requester
 from closeloop.people.models import Agent
 from closeloop.tickets.lifecycle import check_transition
 from closeloop.tickets.models import AuthorKind, EventType, Status, Ticket, TicketEvent
@@ -49,6 +50,14 @@ class Actor:
     def of_agent(cls, agent: Agent) -> Actor:
         """An agent acting in the workspace or through the API."""
         return cls(kind=AuthorKind.AGENT, agent=agent)
+
+    @classmethod
+    def of_requester(cls, requester: Requester) -> Actor:
+        """The staff member behind a request; an administrator without an agent profile
+        cannot act on tickets (InvalidInput)."""
+        if requester.agent is None:
+            raise InvalidInput(_("This account has no agent profile, so it cannot act on tickets."))
+        return cls.of_agent(requester.agent)
 
     @classmethod
     def customer(cls) -> Actor:

@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from closeloop.core import clock
+from closeloop.core.errors import NotFound
 from closeloop.people.access import Requester
 from closeloop.tickets.models import OPEN_STATUSES, Message, Ticket
 
@@ -32,6 +34,17 @@ def tickets_visible_to(requester: Requester) -> QuerySet[Ticket]:
     return tickets.filter(
         Q(team__isnull=True) | Q(team__is_restricted=False) | Q(team_id__in=requester.team_ids)
     )
+
+
+def ticket_visible(requester: Requester, *, related: tuple[str, ...] = (), **lookup: Any) -> Ticket:
+    """The ticket matching ``lookup`` (``pk=`` or ``number=``) if the requester may see it;
+    NotFound otherwise, so a hidden ticket reads exactly like a missing one."""
+    ticket = tickets_visible_to(requester).select_related(*related).filter(**lookup).first()
+    if ticket is None:
+        raise NotFound(
+            _("Ticket %(id)s not found.") % {"id": next(iter(lookup.values()), "")},
+        )
+    return ticket
 
 
 def sla_state_filter(state: str, *, now: datetime) -> Q:

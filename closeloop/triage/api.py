@@ -15,7 +15,7 @@ from closeloop.people.access import Requester, requester_for
 from closeloop.people.models import Team
 from closeloop.sla.models import SlaPolicy
 from closeloop.tickets.models import Ticket
-from closeloop.tickets.selectors import tickets_visible_to
+from closeloop.tickets.selectors import ticket_visible
 from closeloop.tickets.services import Actor
 from closeloop.triage import decisions, tags, versions
 from closeloop.triage.models import ClassifierVersion, Tag, TicketTriage
@@ -49,19 +49,6 @@ def _language(requester: Requester, lang: str | None) -> str:
     if lang:
         return lang
     return requester.agent.language if requester.agent is not None else "en"
-
-
-def _visible_ticket(requester: Requester, ticket_id: int) -> Ticket:
-    ticket = tickets_visible_to(requester).filter(pk=ticket_id).first()
-    if ticket is None:
-        raise NotFound(_("Ticket %(id)s not found.") % {"id": ticket_id})
-    return ticket
-
-
-def _acting_agent(requester: Requester) -> Actor:
-    if requester.agent is None:
-        raise InvalidInput(_("This account has no agent profile, so it cannot act on tickets."))
-    return Actor.of_agent(requester.agent)
 
 
 def _require_admin(requester: Requester) -> None:
@@ -157,7 +144,7 @@ def _tags_out(ticket: Ticket, change: tags.TagChange) -> TicketTagsOut:
 
 @router.get("/tickets/{ticket_id}/tags", response=TicketTagsOut, summary="A ticket's tags")
 def ticket_tags_view(request: HttpRequest, ticket_id: int) -> TicketTagsOut:
-    ticket = _visible_ticket(requester_for(request.user), ticket_id)
+    ticket = ticket_visible(requester_for(request.user), pk=ticket_id)
     names = tags.ticket_tag_names(ticket)
     return TicketTagsOut(ticket_id=ticket.pk, tags=names, added=[], removed=[])
 
@@ -168,8 +155,10 @@ def ticket_tags_add_view(
     request: HttpRequest, ticket_id: int, payload: TicketTagsIn
 ) -> TicketTagsOut:
     requester = requester_for(request.user)
-    ticket = _visible_ticket(requester, ticket_id)
-    change = tags.ticket_tags_add(ticket=ticket, names=payload.tags, actor=_acting_agent(requester))
+    ticket = ticket_visible(requester, pk=ticket_id)
+    change = tags.ticket_tags_add(
+        ticket=ticket, names=payload.tags, actor=Actor.of_requester(requester)
+    )
     return _tags_out(ticket, change)
 
 
@@ -179,8 +168,10 @@ def ticket_tags_add_view(
 @transaction.atomic
 def ticket_tag_remove_view(request: HttpRequest, ticket_id: int, name: str) -> TicketTagsOut:
     requester = requester_for(request.user)
-    ticket = _visible_ticket(requester, ticket_id)
-    change = tags.ticket_tags_remove(ticket=ticket, names=[name], actor=_acting_agent(requester))
+    ticket = ticket_visible(requester, pk=ticket_id)
+    change = tags.ticket_tags_remove(
+        ticket=ticket, names=[name], actor=Actor.of_requester(requester)
+    )
     return _tags_out(ticket, change)
 
 
@@ -218,7 +209,7 @@ def needs_triage_view(request: HttpRequest, query: Query[NeedsTriageQuery]) -> N
 @router.get("/tickets/{ticket_id}", response=TriageOut, summary="A ticket's category decision")
 def ticket_triage_view(request: HttpRequest, ticket_id: int, lang: str | None = None) -> TriageOut:
     requester = requester_for(request.user)
-    ticket = _visible_ticket(requester, ticket_id)
+    ticket = ticket_visible(requester, pk=ticket_id)
     record = TicketTriage.objects.select_related("category").filter(ticket=ticket).first()
     if record is None:
         raise NotFound(_("Ticket %(id)s has not been triaged.") % {"id": ticket_id})
@@ -233,10 +224,10 @@ def ticket_triage_view(request: HttpRequest, ticket_id: int, lang: str | None = 
 @transaction.atomic
 def correction_view(request: HttpRequest, ticket_id: int, payload: CorrectionIn) -> TriageOut:
     requester = requester_for(request.user)
-    ticket = _visible_ticket(requester, ticket_id)
-    actor = _acting_agent(requester)
+    ticket = ticket_visible(requester, pk=ticket_id)
+    actor = Actor.of_requester(requester)
     category = category_by_code(payload.category, leaf_only=True)
-    assert actor.agent is not None  # noqa: S101 (checked by _acting_agent)
+    assert actor.agent is not None  # noqa: S101 (checked by Actor.of_requester)
     record = decisions.triage_correct(ticket=ticket, category=category, agent=actor.agent)
     return triage_out(record, language=_language(requester, None))
 

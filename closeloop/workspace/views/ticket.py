@@ -17,12 +17,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from closeloop.core.errors import CloseloopError
+from closeloop.core.errors import CloseloopError, NotFound
 from closeloop.people.models import Agent
 from closeloop.tickets import services
 from closeloop.tickets.intake import attachments_store
 from closeloop.tickets.models import Attachment, Ticket
-from closeloop.tickets.selectors import tickets_visible_to
+from closeloop.tickets.selectors import ticket_visible, tickets_visible_to
 from closeloop.workspace.access import Requester, workspace_view
 from closeloop.workspace.forms_ticket import ActionForm, MergeForm, ReplyForm, incoming_files
 from closeloop.workspace.views.ticket_context import (
@@ -37,19 +37,15 @@ TICKET_RELATED = ("customer", "team", "assignee", "escalated_to", "related_to")
 def visible_ticket(requester: Requester, number: int) -> Ticket:
     """The ticket with this number if the requester may see it; 404 otherwise (a restricted
     team's ticket looks the same as one that does not exist)."""
-    ticket = (
-        tickets_visible_to(requester).select_related(*TICKET_RELATED).filter(number=number).first()
-    )
-    if ticket is None:
-        raise Http404(_("Ticket %(number)s not found.") % {"number": number})
-    return ticket
+    try:
+        return ticket_visible(requester, number=number, related=TICKET_RELATED)
+    except NotFound as missing:
+        raise Http404(missing.message) from None
 
 
 def acting(requester: Requester) -> services.Actor:
-    """The requester as the actor of a change; an admin without an agent profile cannot act."""
-    if requester.agent is None:
-        raise CloseloopError(_("This account has no agent profile, so it cannot act on tickets."))
-    return services.Actor.of_agent(requester.agent)
+    """The requester as the actor of a change (refused for an admin without an agent)."""
+    return services.Actor.of_requester(requester)
 
 
 def refusal_to_form(form: forms.Form, error: CloseloopError) -> None:
