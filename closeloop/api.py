@@ -14,12 +14,16 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
+from closeloop.analytics.api import router as analytics_router
 from closeloop.channels.api import router as channels_router
 from closeloop.core.errors import CloseloopError
 from closeloop.core.tokens import api_token_user
 from closeloop.customers.api import router as customers_router
+from closeloop.feedback.api import router as feedback_router
 from closeloop.knowledge.api import router as knowledge_router
 from closeloop.knowledge.bot.api import router as bot_router
+from closeloop.people.api import router as people_router
+from closeloop.quality.api import router as quality_router
 from closeloop.tickets.api import router as tickets_router
 from closeloop.triage.api import router as triage_router
 
@@ -58,6 +62,12 @@ api.add_router("/channels", channels_router)
 api.add_router("/triage", triage_router)
 api.add_router("/bot", bot_router)
 api.add_router("/knowledge", knowledge_router)
+# /feedback (POST = the in-app feedback button) and /feedback/surveys/… for surveys.
+api.add_router("/feedback", feedback_router)
+api.add_router("/quality", quality_router)
+# /analytics/alert-rules, /analytics/alerts, /analytics/corrective-actions (issue 8: /metrics).
+api.add_router("/analytics", analytics_router)
+api.add_router("/people", people_router)
 
 
 def _error(

@@ -69,7 +69,10 @@ INSTALLED_APPS = [
     "closeloop.knowledge",
     "closeloop.channels",
     "closeloop.portal",
+    "closeloop.feedback",
+    "closeloop.quality",
     "closeloop.workspace",
+    "closeloop.analytics",
     "closeloop.console",
 ]
 

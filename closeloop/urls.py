@@ -13,7 +13,9 @@ urlpatterns = [
     path("chat/widget.js", chat_views.widget_js, name="chat-widget-js"),
     path("chat/demo/", chat_views.demo, name="chat-demo"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("agent/analytics/", include("closeloop.analytics.urls")),
     path("agent/", include("closeloop.workspace.urls")),
+    path("survey/", include("closeloop.feedback.urls")),
     # Last: the portal owns the rest of the site (/, /help/, /requests/, /tickets/ …).
     path("", include("closeloop.portal.urls")),
 ]

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalyticsConfig(AppConfig):
+    """Metric definitions, alert rules, alerts and corrective actions."""
+
+    name = "closeloop.analytics"
+    label = "analytics"
+    verbose_name = _("Analytics")

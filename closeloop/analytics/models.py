@@ -1,0 +1,3 @@
+"""Metric definitions, alert rules, alerts and corrective actions."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+"""Pages of the analytics app (mounted in closeloop/urls.py)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "analytics"
+
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+"""Pages of the feedback app (mounted in closeloop/urls.py)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "feedback"
+
+urlpatterns: list = []

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QualityConfig(AppConfig):
+    """Scorecards, QA sampling and reviews, automatic checks, calibration and disputes."""
+
+    name = "closeloop.quality"
+    label = "quality"
+    verbose_name = _("Quality")
