@@ -71,6 +71,9 @@ class Agent(models.Model):
         _("capacity"), default=25, help_text=_("Open tickets this agent can carry at once.")
     )
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    started_on = models.DateField(
+        _("start date"), null=True, blank=True, help_text=_("The agent's first working day.")
+    )
     teams = models.ManyToManyField(Team, through="TeamMembership", related_name="agents")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -160,3 +163,34 @@ class AgentSkill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent}: {self.skill.code} {self.level}"
+
+
+# The development models (training, assessments, mentoring, onboarding) live beside these.
+from closeloop.people.models_development import (  # noqa: E402
+    Assessment,
+    AssessmentResult,
+    Mentorship,
+    OnboardingItem,
+    OnboardingProgress,
+    PeopleEvent,
+    TrainingCourse,
+    TrainingRecord,
+)
+
+__all__ = [
+    "Agent",
+    "AgentSkill",
+    "Assessment",
+    "AssessmentResult",
+    "Availability",
+    "Mentorship",
+    "OnboardingItem",
+    "OnboardingProgress",
+    "PeopleEvent",
+    "Skill",
+    "Team",
+    "TeamMembership",
+    "TeamRole",
+    "TrainingCourse",
+    "TrainingRecord",
+]
