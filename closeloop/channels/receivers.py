@@ -1,6 +1,11 @@
 """Replies go out: every public agent or bot message becomes a Delivery on the channel it was
 written for, created in the same transaction as the message (so no reply is lost), and sent
-after commit (inline for chat, by the worker for the rest)."""
+after commit (inline for chat, by the worker for the rest).
+
+A public *system* message goes out too when its meta asks for it (``{"deliver": true}``): the
+satisfaction survey invitation (closeloop.feedback) travels this way, with the same retries and
+blocked-channel handling as a reply, without counting as one.
+"""
 
 from __future__ import annotations
 
@@ -31,12 +36,17 @@ def _create_deliveries(
         if event.type != EventType.MESSAGE_ADDED:
             continue
         facts = event.after
-        if facts.get("author_kind") not in REPLY_AUTHORS or not facts.get("is_public"):
+        if not facts.get("is_public"):
+            continue
+        author = facts.get("author_kind")
+        if author not in REPLY_AUTHORS and author != AuthorKind.SYSTEM:
             continue
         adapter = adapter_for(facts.get("channel", ""))
         if adapter is None or not adapter.sends:
             continue
         message = sql.get(Message, facts["message_id"])
+        if author == AuthorKind.SYSTEM and not (message.meta or {}).get("deliver"):
+            continue
         recipient = adapter.recipient(ticket, message)
         now = clock.now()
         delivery = Delivery(

@@ -299,6 +299,7 @@ def message_add(
     channel: str | None = None,
     external_id: str | None = None,
     content: MessageContent | None = None,
+    allow_closed: bool = False,
 ) -> Message:
     """Add a message to a ticket and move the lifecycle the way the message implies.
 
@@ -308,6 +309,9 @@ def message_add(
 
     Without a ``channel``, a reply goes back through the channel of the customer's latest
     message (they may have moved from WeChat to email on the same ticket).
+
+    ``allow_closed`` lets a system message onto a closed ticket without reopening it (the
+    satisfaction survey, sent after a customer confirmed and so closed the ticket).
     """
     body = clean_text(body, field="body", max_length=MAX_BODY_LENGTH)
     content = content or MessageContent()
@@ -326,7 +330,7 @@ def message_add(
         _before_customer_message(change)
     elif actor.kind == AuthorKind.AGENT and is_public:
         _before_agent_reply(change)
-    elif ticket.status == Status.CLOSED:
+    elif ticket.status == Status.CLOSED and not (allow_closed and actor.kind == AuthorKind.SYSTEM):
         raise TicketClosed(_("Ticket %(number)s is closed.") % {"number": ticket.number})
 
     message = Message(
