@@ -8,3 +8,10 @@ class QualityConfig(AppConfig):
     name = "closeloop.quality"
     label = "quality"
     verbose_name = _("Quality")
+
+    def ready(self) -> None:
+        from closeloop.core import schedule
+        from closeloop.quality import receivers, tasks
+
+        receivers.connect()
+        schedule.register("quality.sweep", tasks.quality_sweep_task)

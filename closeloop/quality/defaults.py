@@ -148,6 +148,8 @@ DEFAULT_PHRASES: dict[str, dict[str, list[str]]] = {
             "生气",
             "失望",
             "太差",
+            "差",
+            "烂",
             "差劲",
             "垃圾",
             "投诉",
