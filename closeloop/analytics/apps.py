@@ -8,3 +8,9 @@ class AnalyticsConfig(AppConfig):
     name = "closeloop.analytics"
     label = "analytics"
     verbose_name = _("Analytics")
+
+    def ready(self) -> None:
+        from closeloop.analytics import tasks
+        from closeloop.core import schedule
+
+        schedule.register("analytics.alerts_sweep", tasks.alerts_sweep_task)
