@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from closeloop.core import sql
@@ -64,12 +64,16 @@ def is_lead(requester: Requester) -> bool:
     return requester.is_admin or bool(led_team_ids(requester))
 
 
+def _managed_ids(requester: Requester) -> QuerySet[TeamMembership]:
+    return TeamMembership.objects.filter(team_id__in=led_team_ids(requester)).values("agent_id")
+
+
 def managed_agents(requester: Requester) -> QuerySet[Agent]:
     """The agents whose development the requester manages: members of the teams they lead
     (everyone for an administrator)."""
     if requester.is_admin:
         return Agent.objects.all()
-    return Agent.objects.filter(memberships__team_id__in=led_team_ids(requester)).distinct()
+    return Agent.objects.filter(pk__in=_managed_ids(requester))
 
 
 def visible_agents(requester: Requester) -> QuerySet[Agent]:
@@ -77,10 +81,8 @@ def visible_agents(requester: Requester) -> QuerySet[Agent]:
     those they manage."""
     if requester.is_admin:
         return Agent.objects.all()
-    if requester.agent is None:
-        return managed_agents(requester)
-    own = Agent.objects.filter(pk=requester.agent.pk)
-    return (managed_agents(requester) | own).distinct()
+    own = requester.agent.pk if requester.agent is not None else None
+    return Agent.objects.filter(Q(pk__in=_managed_ids(requester)) | Q(pk=own))
 
 
 def can_manage_agent(requester: Requester, agent: Agent) -> bool:

@@ -4,6 +4,7 @@ they come due, and record assessment results (a pass can raise the skill level).
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from closeloop.core import clock
 from closeloop.core.errors import ConcurrentChange, InvalidInput, InvalidTransition
 from closeloop.people.events import AlreadyExists, add_months, people_event_append, today
-from closeloop.people.models import Agent, AgentSkill
+from closeloop.people.models import Agent, AgentSkill, Skill
 from closeloop.people.models_development import (
     OPEN_TRAINING,
     SCORE_MAX,
@@ -242,3 +243,83 @@ def assessment_result_record(
         passed=passed,
     )
     return result
+
+
+def _skill(code: str | None) -> Skill | None:
+    if not code:
+        return None
+    skill = Skill.objects.filter(code=code).first()
+    if skill is None:
+        raise InvalidInput(
+            _("No skill with code %(code)s.") % {"code": code}, details={"field": "skill"}
+        )
+    return skill
+
+
+@transaction.atomic
+def course_create(
+    *,
+    actor: User | None,
+    code: str,
+    title_en: str,
+    title_zh: str,
+    description: str = "",
+    skill: str | None = None,
+    skill_level: int | None = None,
+    hours: Decimal = Decimal(1),
+    is_mandatory_for_new_agents: bool = False,
+    days_to_complete: int = 30,
+    refresher_months: int | None = None,
+) -> TrainingCourse:
+    """Add a training course to the catalogue (codes are unique)."""
+    if TrainingCourse.objects.filter(code=code).exists():
+        raise AlreadyExists(
+            _("A course with code %(code)s exists.") % {"code": code}, details={"field": "code"}
+        )
+    return TrainingCourse.objects.create(
+        code=code,
+        title_en=title_en.strip(),
+        title_zh=title_zh.strip(),
+        description=description.strip(),
+        skill=_skill(skill),
+        skill_level=skill_level,
+        hours=hours,
+        is_mandatory_for_new_agents=is_mandatory_for_new_agents,
+        days_to_complete=days_to_complete,
+        refresher_months=refresher_months,
+    )
+
+
+@transaction.atomic
+def assessment_create(
+    *,
+    actor: User | None,
+    code: str,
+    title_en: str,
+    title_zh: str,
+    skill: str | None = None,
+    course: TrainingCourse | None = None,
+    max_score: int = 100,
+    pass_mark: int = 60,
+    level_on_pass: int | None = None,
+) -> Assessment:
+    """Add an assessment: a pass mark no higher than the maximum score."""
+    if pass_mark > max_score:
+        raise InvalidInput(
+            _("The pass mark cannot exceed the maximum score."), details={"field": "pass_mark"}
+        )
+    if Assessment.objects.filter(code=code).exists():
+        raise AlreadyExists(
+            _("An assessment with code %(code)s exists.") % {"code": code},
+            details={"field": "code"},
+        )
+    return Assessment.objects.create(
+        code=code,
+        title_en=title_en.strip(),
+        title_zh=title_zh.strip(),
+        skill=_skill(skill),
+        course=course,
+        max_score=max_score,
+        pass_mark=pass_mark,
+        level_on_pass=level_on_pass,
+    )
