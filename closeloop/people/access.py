@@ -64,8 +64,10 @@ def is_lead(requester: Requester) -> bool:
     return requester.is_admin or bool(led_team_ids(requester))
 
 
-def _managed_ids(requester: Requester) -> QuerySet[TeamMembership]:
-    return TeamMembership.objects.filter(team_id__in=led_team_ids(requester)).values("agent_id")
+def _managed_ids(requester: Requester) -> QuerySet[TeamMembership, int]:
+    return TeamMembership.objects.filter(team_id__in=led_team_ids(requester)).values_list(
+        "agent_id", flat=True
+    )
 
 
 def managed_agents(requester: Requester) -> QuerySet[Agent]:
