@@ -203,7 +203,7 @@ def invitation_route(ticket: Ticket) -> Route:
     return Route(channel)
 
 
-def _scale_words(survey_type: str) -> tuple[str, str]:
+def scale_words(survey_type: str) -> tuple[str, str]:
     """The words at both ends of a scale (translated in the active language)."""
     if survey_type == SurveyType.NPS:
         return _("Not at all likely"), _("Extremely likely")
@@ -215,7 +215,7 @@ def _scale_words(survey_type: str) -> tuple[str, str]:
 def invitation_text(survey: Survey, token: str, *, channel: str) -> str:
     """The invitation as text (in the active language): the question and, for email, one
     link per score; elsewhere one link to the survey page."""
-    low, high = _scale_words(survey.survey_type)
+    low, high = scale_words(survey.survey_type)
     minimum, maximum = survey.scale
     question = survey.question(_active_language())
     lines = [_("Thank you for contacting us."), question, ""]
@@ -303,7 +303,7 @@ def _post_on_ticket(
     token = token_make(invitation_id=invitation.pk, expires_at=expires_at)
     minimum, maximum = survey.scale
     with override(invitation.language):
-        low, high = _scale_words(survey.survey_type)
+        low, high = scale_words(survey.survey_type)
         body = invitation_text(survey, token, channel=channel)
         meta = {
             "deliver": True,
