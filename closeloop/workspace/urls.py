@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("closeloop.workspace.urls_inbox")),
     path("", include("closeloop.workspace.urls_ticket")),
     path("", include("closeloop.workspace.urls_chat")),
+    path("", include("closeloop.workspace.urls_people")),
 ]

@@ -1,0 +1,268 @@
+"""People pages: the team view for leads and administrators (skill coverage, training due,
+assessment results, mentoring, onboarding) and each agent's own development page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Min
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from closeloop.core.errors import CloseloopError
+from closeloop.people import selectors
+from closeloop.people.access import require_manager_of
+from closeloop.people.events import today
+from closeloop.people.models import (
+    Agent,
+    AgentSkill,
+    OnboardingProgress,
+    Skill,
+    Team,
+    TrainingRecord,
+)
+from closeloop.people.services import agent_skill_remove, agent_skill_set
+from closeloop.people.services_onboarding import onboarding_step_done, onboarding_step_undo
+from closeloop.people.services_training import training_assign, training_start
+from closeloop.triage.models import CategorySkill
+from closeloop.workspace.access import Requester, workspace_view
+from closeloop.workspace.forms_people import REMOVE, AssignCourseForm, SkillLevelForm
+from closeloop.workspace.views.lead import lead_view
+
+DUE_SOON_DAYS = 14
+RESULTS_SHOWN = 20
+
+
+def _language() -> str:
+    return get_language() or "en"
+
+
+def routing_skill_needs() -> dict[int, int]:
+    """Skill id → the lowest level any category's routing asks for."""
+    rows = CategorySkill.objects.values("skill_id").annotate(level=Min("min_level"))
+    return {row["skill_id"]: row["level"] for row in rows}
+
+
+@dataclass(frozen=True)
+class MatrixColumn:
+    """One skill column of the coverage table, labelled in the page's language."""
+
+    code: str
+    name: str
+    needed_level: int | None
+    threshold: int
+    competent: int
+    competent_online: int
+    is_gap: bool
+
+
+def _team(request: HttpRequest, team_ids: list[int]) -> Team | None:
+    teams = Team.objects.filter(pk__in=team_ids)
+    raw = request.GET.get("team") or request.POST.get("team")
+    if raw and raw.isdigit():
+        chosen = teams.filter(pk=int(raw)).first()
+        if chosen is not None:
+            return chosen
+    return teams.order_by("name").first()
+
+
+def _handle_post(
+    request: HttpRequest, requester: Requester, skill_form: SkillLevelForm, assign_form: Any
+) -> str:
+    """Run the posted form's action; return the confirmation (or "" with form errors)."""
+    action = request.POST.get("action")
+    form = skill_form if action == "skill" else assign_form
+    if action not in ("skill", "assign") or not form.is_valid():
+        if action not in ("skill", "assign"):
+            skill_form.add_error(None, _("Choose what to change."))
+        return ""
+    data = form.cleaned_data
+    try:
+        require_manager_of(requester, data["agent"])
+        with transaction.atomic():
+            if action == "skill":
+                if data["level"] == int(REMOVE):
+                    agent_skill_remove(agent=data["agent"], skill=data["skill"], actor=request.user)  # type: ignore[arg-type]
+                    return _("%(agent)s no longer has %(skill)s.") % {
+                        "agent": data["agent"].display_name,
+                        "skill": data["skill"].display_name(_language()),
+                    }
+                agent_skill_set(
+                    agent=data["agent"],
+                    skill=data["skill"],
+                    level=data["level"],
+                    actor=request.user,  # type: ignore[arg-type]
+                )
+                return _("%(agent)s is now at level %(level)s in %(skill)s.") % {
+                    "agent": data["agent"].display_name,
+                    "level": data["level"],
+                    "skill": data["skill"].display_name(_language()),
+                }
+            record = training_assign(
+                agent=data["agent"],
+                course=data["course"],
+                actor=request.user,  # type: ignore[arg-type]
+                due_on=data["due_on"],
+            )
+            return _("%(course)s assigned to %(agent)s, due %(due)s.") % {
+                "course": record.course.title(_language()),
+                "agent": data["agent"].display_name,
+                "due": record.due_on.isoformat(),
+            }
+    except CloseloopError as refused:
+        field = refused.details.get("field")
+        form.add_error(field if field in form.fields else None, refused.message)
+        return ""
+
+
+@require_http_methods(["GET", "POST"])
+@lead_view
+def team(request: HttpRequest, requester: Requester, team_ids: list[int]) -> HttpResponse:
+    """A team's skills, training, assessments, mentoring and onboarding, with the forms to
+    set a skill level and to assign a course."""
+    chosen = _team(request, team_ids)
+    language = _language()
+    members = chosen.agents.select_related("user") if chosen else Agent.objects.none()
+    skill_form = SkillLevelForm(
+        request.POST if request.POST.get("action") == "skill" else None,
+        agents=members,
+        language=language,
+    )
+    assign_form = AssignCourseForm(
+        request.POST if request.POST.get("action") == "assign" else None,
+        agents=members,
+        language=language,
+    )
+    message = ""
+    status = 200
+    if request.method == "POST":
+        message = _handle_post(request, requester, skill_form, assign_form)
+        if message:
+            skill_form = SkillLevelForm(agents=members, language=language)
+            assign_form = AssignCourseForm(agents=members, language=language)
+        else:
+            status = 400
+    agents = list(members)
+    ids = [agent.pk for agent in agents]
+    needed = routing_skill_needs()
+    held = set(AgentSkill.objects.filter(agent_id__in=ids).values_list("skill_id", flat=True))
+    shown = [skill for skill in Skill.objects.order_by("code") if skill.pk in held | set(needed)]
+    matrix = selectors.skill_coverage(agents, needed=needed, skills=shown)
+    day = today()
+    open_records = list(selectors.training_open(ids))
+    context = {
+        "teams": Team.objects.filter(pk__in=team_ids).order_by("name"),
+        "team": chosen,
+        "columns": [
+            MatrixColumn(
+                code=cov.skill.code,
+                name=cov.skill.display_name(language),
+                needed_level=cov.needed_level,
+                threshold=cov.threshold,
+                competent=cov.competent,
+                competent_online=cov.competent_online,
+                is_gap=cov.is_gap,
+            )
+            for cov in matrix.skills
+        ],
+        "matrix_rows": matrix.rows(),
+        "gaps": [cov.skill.display_name(language) for cov in matrix.gaps],
+        "overdue": [
+            (record, record.course.title(language))
+            for record in open_records
+            if record.is_overdue(day)
+        ],
+        "due_soon": [
+            (record, record.course.title(language))
+            for record in open_records
+            if not record.is_overdue(day) and record.due_on <= day + timedelta(days=DUE_SOON_DAYS)
+        ],
+        "due_soon_days": DUE_SOON_DAYS,
+        "results": [
+            (result, result.assessment.title(language))
+            for result in selectors.assessment_results(ids)[:RESULTS_SHOWN]
+        ],
+        "pairs": list(selectors.mentorships(ids, active_only=True)),
+        "onboarding": selectors.onboarding_summaries(agents),
+        "skill_form": skill_form,
+        "assign_form": assign_form,
+        "message": message,
+    }
+    return render(request, "workspace/people_team.html", context, status=status)
+
+
+def _own_step(requester: Requester, raw: str | None) -> OnboardingProgress | None:
+    if requester.agent is None or not raw or not raw.isdigit():
+        return None
+    return (
+        OnboardingProgress.objects.select_related("agent", "item")
+        .filter(pk=int(raw), agent=requester.agent)
+        .first()
+    )
+
+
+def _own_record(requester: Requester, raw: str | None) -> TrainingRecord | None:
+    if requester.agent is None or not raw or not raw.isdigit():
+        return None
+    return (
+        TrainingRecord.objects.select_related("agent", "course")
+        .filter(pk=int(raw), agent=requester.agent)
+        .first()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view
+def mine(request: HttpRequest, requester: Requester) -> HttpResponse:
+    """The signed-in agent's own skills, training, results, mentoring and checklist; they
+    can tick checklist steps and start a course."""
+    agent = requester.agent
+    language = _language()
+    message = error = ""
+    status = 200
+    if request.method == "POST" and agent is not None:
+        action = request.POST.get("action")
+        step = _own_step(requester, request.POST.get("step"))
+        record = _own_record(requester, request.POST.get("record"))
+        try:
+            if action in ("done", "undo") and step is not None:
+                change = onboarding_step_done if action == "done" else onboarding_step_undo
+                change(progress=step, actor=request.user)  # type: ignore[arg-type]
+                message = _("Checklist updated.")
+            elif action == "start" and record is not None:
+                training_start(record=record, actor=request.user)  # type: ignore[arg-type]
+                message = _("Course started.")
+            else:
+                error = _("That step or course is not yours, or no longer exists.")
+        except CloseloopError as refused:
+            error = refused.message
+        if error:
+            status = 400
+    context: dict[str, Any] = {"agent": agent, "message": message, "error": error}
+    if agent is not None:
+        day = today()
+        steps = list(selectors.onboarding_steps(agent))
+        context.update(
+            skills=[
+                (level.skill.display_name(language), level.level)
+                for level in AgentSkill.objects.filter(agent=agent).select_related("skill")
+            ],
+            records=[
+                (record, record.course.title(language), record.is_overdue(day))
+                for record in selectors.training_records([agent.pk])
+            ],
+            results=[
+                (result, result.assessment.title(language))
+                for result in selectors.assessment_results([agent.pk])[:RESULTS_SHOWN]
+            ],
+            pairs=list(selectors.mentorships([agent.pk])),
+            steps=[(step, step.item.title(language)) for step in steps],
+            steps_done=sum(step.done_at is not None for step in steps),
+        )
+    return render(request, "workspace/people_me.html", context, status=status)
