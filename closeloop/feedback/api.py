@@ -162,7 +162,7 @@ def response_out(response: Response) -> ResponseOut:
         score=response.score,
         comment=response.comment,
         follow_up_answer=response.follow_up_answer,
-        ticket_number=response.ticket.number if response.ticket_id else None,
+        ticket_number=(response.ticket.number if response.ticket is not None else None),
         customer_id=response.customer_id,
         agent_id=response.agent_id,
         team_id=response.team_id,
@@ -172,14 +172,14 @@ def response_out(response: Response) -> ResponseOut:
         updated_at=response.updated_at,
         is_low=response.survey.is_low(response.score),
         follow_up_ticket_number=(
-            response.follow_up_ticket.number if response.follow_up_ticket_id else None
+            response.follow_up_ticket.number if response.follow_up_ticket is not None else None
         ),
         follow_up_outcome=response.follow_up_outcome,
         follow_up_note=response.follow_up_note,
         follow_up_recorded_at=response.follow_up_recorded_at,
-        comment_ticket_number=response.comment_ticket.number
-        if response.comment_ticket_id
-        else None,
+        comment_ticket_number=(
+            response.comment_ticket.number if response.comment_ticket is not None else None
+        ),
     )
 
 

@@ -89,7 +89,7 @@ def customer_survey_scores(customer_id: int, *, limit: int = 5) -> list[ScoreLin
             maximum=row.survey.scale[1],
             is_low=row.survey.is_low(row.score),
             comment=row.comment,
-            ticket_number=row.ticket.number if row.ticket_id else None,
+            ticket_number=(row.ticket.number if row.ticket is not None else None),
             answered_at=row.answered_at,
         )
         for row in rows

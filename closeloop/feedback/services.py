@@ -299,7 +299,7 @@ def require_follow_up_recorder(agent: Agent | None, response: Response, *, is_ad
     leads = TeamMembership.objects.filter(agent=agent, role=TeamRole.LEAD)
     if response.team_id is None and leads.exists():
         return
-    if leads.filter(team_id=response.team_id).exists():
+    if response.team_id is not None and leads.filter(team_id=response.team_id).exists():
         return
     raise PermissionDenied(_("Only the team's lead can record this follow-up."))
 
@@ -350,7 +350,7 @@ def response_payload(response: Response) -> dict[str, Any]:
         "survey_type": response.survey_type,
         "score": response.score,
         "comment": response.comment,
-        "ticket_number": response.ticket.number if response.ticket_id else None,
+        "ticket_number": (response.ticket.number if response.ticket is not None else None),
         "customer_id": response.customer_id,
         "agent_id": response.agent_id,
         "team_id": response.team_id,
@@ -358,7 +358,7 @@ def response_payload(response: Response) -> dict[str, Any]:
         "answered_at": response.answered_at.isoformat(),
         "updated_at": response.updated_at.isoformat(),
         "follow_up_ticket_number": (
-            response.follow_up_ticket.number if response.follow_up_ticket_id else None
+            response.follow_up_ticket.number if response.follow_up_ticket is not None else None
         ),
     }
 
