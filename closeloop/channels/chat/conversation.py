@@ -150,6 +150,9 @@ def ticket_facts(ticket: Ticket) -> dict[str, Any]:
     return {"id": ticket.pk, "number": ticket.number, "status": ticket.status}
 
 
+SURVEY_FRAME_KEYS = ("url", "min", "max", "low", "high", "question", "type")
+
+
 def message_frame(message: Message) -> dict[str, Any]:
     """A ``message`` frame as the visitor sees it."""
     author = {
@@ -174,6 +177,10 @@ def message_frame(message: Message) -> dict[str, Any]:
     if author == "bot" and isinstance(bot, dict):
         # The bot's choices and yes/no, so the widget can offer them as buttons.
         frame["bot"] = {key: bot[key] for key in BOT_FRAME_KEYS if key in bot}
+    survey = (message.meta or {}).get("survey")
+    if author == "system" and isinstance(survey, dict) and survey.get("url"):
+        # A satisfaction survey (closeloop.feedback): the widget shows the scale as buttons.
+        frame["survey"] = {key: survey[key] for key in SURVEY_FRAME_KEYS if key in survey}
     return frame
 
 

@@ -29,7 +29,8 @@
       name: "Your name", email: "Email", message: "Message", leave: "Send message",
       left: "Thank you, we have your message and will answer soon.",
       failed: "Not sent", needEmail: "Please give your email address.",
-      yes: "Yes, it helped", no: "No", none: "None of these", choose: "Choose an answer"
+      yes: "Yes, it helped", no: "No", none: "None of these", choose: "Choose an answer",
+      rated: "Thank you for your rating!", rateFailed: "Your rating was not sent. Try again."
     },
     zh: {
       title: "在线客服", open: "咨询", close: "关闭", send: "发送",
@@ -39,7 +40,8 @@
       name: "您的姓名", email: "邮箱", message: "留言内容", leave: "提交留言",
       left: "谢谢，我们已收到您的留言，会尽快回复。",
       failed: "发送失败", needEmail: "请填写邮箱地址。",
-      yes: "是，解决了", no: "否", none: "都不是", choose: "请选择"
+      yes: "是，解决了", no: "否", none: "都不是", choose: "请选择",
+      rated: "感谢您的评价！", rateFailed: "评价未能提交，请重试。"
     }
   }[LANG];
 
@@ -86,7 +88,7 @@
     ".cl-msg{max-width:80%;margin:4px 0;padding:8px 10px;border-radius:10px;",
     "white-space:pre-wrap;word-wrap:break-word}",
     ".cl-visitor{margin-left:auto;background:#2563eb;color:#fff}",
-    ".cl-agent,.cl-bot{background:#fff;border:1px solid #e1e5ea}",
+    ".cl-agent,.cl-bot,.cl-system{background:#fff;border:1px solid #e1e5ea}",
     ".cl-who{display:block;font-size:11px;color:#64748b}",
     ".cl-pending{opacity:.6}.cl-failed{background:#fee2e2;color:#991b1b}",
     ".cl-note{font-size:12px;color:#64748b;text-align:center;margin:6px 0}",
@@ -187,6 +189,35 @@
     log.appendChild(group); scroll();
     liveChoices = group;
   }
+  // A satisfaction survey: one button per score; the answer is posted to the survey's own
+  // signed link (no cookies), and the buttons give way to a thank-you.
+  function surveyButtons(survey) {
+    var group = el("div", "cl-choices cl-survey");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", survey.question || TEXT.choose);
+    for (var score = survey.min; score <= survey.max; score++) {
+      (function (value) {
+        var button = el("button", "", String(value)); button.type = "button";
+        if (value === survey.min && survey.low) { button.title = value + " = " + survey.low; }
+        if (value === survey.max && survey.high) { button.title = value + " = " + survey.high; }
+        button.setAttribute("aria-label", button.title || String(value));
+        button.addEventListener("click", function () { rate(survey, value, group); });
+        group.appendChild(button);
+      })(score);
+    }
+    log.appendChild(group); scroll();
+  }
+  function rate(survey, score, group) {
+    var body = new URLSearchParams(); body.set("score", String(score));
+    fetch(survey.url, { method: "POST", body: body, headers: { Accept: "application/json" },
+                        credentials: "omit" })
+      .then(function (answer) {
+        if (!answer.ok) { throw new Error(String(answer.status)); }
+        group.textContent = ""; group.setAttribute("role", "status");
+        group.appendChild(el("span", "cl-note", TEXT.rated));
+      })
+      .catch(function () { note(TEXT.rateFailed); });
+  }
   function showMessage(frame) {
     if (shown[frame.id]) { return; }
     var node = frame.client_id && pendingNodes[frame.client_id];
@@ -196,6 +227,7 @@
       dropChoices();
       node = bubble(frame.author, frame.body, frame.name);
       if (frame.author === "bot" && frame.bot) { botButtons(frame.bot); }
+      if (frame.author === "system" && frame.survey) { surveyButtons(frame.survey); }
     }
     shown[frame.id] = node;
     if (frame.author !== "visitor" && frame.id > state.lastSeenId) {
