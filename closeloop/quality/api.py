@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from closeloop.core import clock
 from closeloop.core.errors import InvalidInput, NotFound
@@ -91,7 +91,7 @@ def scorecard_list_view(request: HttpRequest, all_versions: bool = False) -> lis
 
 
 @router.post("/scorecards", response={201: ScorecardOut}, summary="Create or change a scorecard")
-def scorecard_save_view(request: HttpRequest, payload: ScorecardIn) -> tuple[int, ScorecardOut]:
+def scorecard_save_view(request: HttpRequest, payload: ScorecardIn) -> Status[ScorecardOut]:
     requester = requester_for(request.user)
     scorecard = services.scorecard_save(
         code=payload.code,
@@ -101,7 +101,7 @@ def scorecard_save_view(request: HttpRequest, payload: ScorecardIn) -> tuple[int
         criteria=[services.CriterionSpec(**c.dict()) for c in payload.criteria],
         actor=requester,
     )
-    return 201, scorecard_out(scorecard)
+    return Status(201, scorecard_out(scorecard))
 
 
 # --- sampling plans -------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def plan_list_view(request: HttpRequest) -> list[PlanOut]:
 
 
 @router.post("/plans", response={201: PlanOut}, summary="Create a sampling plan")
-def plan_create_view(request: HttpRequest, payload: PlanIn) -> tuple[int, PlanOut]:
+def plan_create_view(request: HttpRequest, payload: PlanIn) -> Status[PlanOut]:
     requester = requester_for(request.user)
     plan = services.plan_create(
         name=payload.name,
@@ -140,7 +140,7 @@ def plan_create_view(request: HttpRequest, payload: PlanIn) -> tuple[int, PlanOu
         reviewer_ids=payload.reviewer_ids,
         actor=requester,
     )
-    return 201, _plan_out(plan)
+    return Status(201, _plan_out(plan))
 
 
 @router.post("/plans/{plan_id}/draw", response=ReviewListOut, summary="Draw a week's sample")
@@ -184,7 +184,7 @@ def review_list_view(request: HttpRequest, query: Query[ReviewListQuery]) -> Rev
 
 
 @router.post("/reviews", response={201: ReviewOut}, summary="Queue a conversation for review")
-def review_request_view(request: HttpRequest, payload: ReviewRequestIn) -> tuple[int, ReviewOut]:
+def review_request_view(request: HttpRequest, payload: ReviewRequestIn) -> Status[ReviewOut]:
     requester = requester_for(request.user)
     require_lead(requester)
     ticket = ticket_visible(requester, pk=payload.ticket_id)
@@ -194,7 +194,7 @@ def review_request_view(request: HttpRequest, payload: ReviewRequestIn) -> tuple
         scorecard_code=payload.scorecard_code,
         actor=requester,
     )
-    return 201, review_out(review)
+    return Status(201, review_out(review))
 
 
 @router.get("/reviews/{review_id}", response=ReviewOut, summary="One review with its scores")
@@ -220,12 +220,12 @@ def review_submit_view(request: HttpRequest, review_id: int, payload: ReviewSubm
 @router.post("/reviews/{review_id}/dispute", response={201: DisputeOut}, summary="Dispute a score")
 def review_dispute_view(
     request: HttpRequest, review_id: int, payload: DisputeIn
-) -> tuple[int, DisputeOut]:
+) -> Status[DisputeOut]:
     requester = requester_for(request.user)
     dispute = services.dispute_raise(
         review=_review(requester, review_id), reason=payload.reason, actor=requester
     )
-    return 201, dispute_out(dispute)
+    return Status(201, dispute_out(dispute))
 
 
 # --- disputes -------------------------------------------------------------------------------
@@ -311,9 +311,7 @@ def _calibration_out(session: CalibrationSession) -> CalibrationOut:
 
 
 @router.post("/calibrations", response={201: CalibrationOut}, summary="Start a calibration")
-def calibration_create_view(
-    request: HttpRequest, payload: CalibrationIn
-) -> tuple[int, CalibrationOut]:
+def calibration_create_view(request: HttpRequest, payload: CalibrationIn) -> Status[CalibrationOut]:
     requester = requester_for(request.user)
     require_lead(requester)
     session = services.calibration_create(
@@ -323,7 +321,7 @@ def calibration_create_view(
         title=payload.title,
         actor=requester,
     )
-    return 201, _calibration_out(session)
+    return Status(201, _calibration_out(session))
 
 
 @router.get("/calibrations/{session_id}", response=CalibrationOut, summary="A calibration's spread")
