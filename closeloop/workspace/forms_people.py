@@ -54,7 +54,8 @@ class SkillLevelForm(forms.Form):
     )
 
     def __init__(self, *args: Any, agents: QuerySet[Agent], language: str, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="skill", **kwargs)
+        kwargs.setdefault("prefix", "skill")
+        super().__init__(*args, **kwargs)
         self.fields["agent"].queryset = agents  # type: ignore[attr-defined]
         self.fields["skill"].language = language  # type: ignore[attr-defined]
 
@@ -76,6 +77,7 @@ class AssignCourseForm(forms.Form):
     )
 
     def __init__(self, *args: Any, agents: QuerySet[Agent], language: str, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="assign", **kwargs)
+        kwargs.setdefault("prefix", "assign")
+        super().__init__(*args, **kwargs)
         self.fields["agent"].queryset = agents  # type: ignore[attr-defined]
         self.fields["course"].language = language  # type: ignore[attr-defined]
