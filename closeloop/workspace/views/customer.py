@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from closeloop.core.errors import CloseloopError
 from closeloop.core.models import Organization
 from closeloop.customers.models import Customer, Identity, IdentityKind
+from closeloop.feedback.selectors import customer_survey_scores
 from closeloop.portal.orders import Order, OrderNotFound, OrderSourceUnavailable, order_find
 from closeloop.tickets.models import OPEN_STATUSES, Message, Ticket
 from closeloop.tickets.selectors import tickets_visible_to
@@ -100,6 +101,7 @@ def ticket_customer(request: HttpRequest, requester: Requester, number: int) -> 
             "open_tickets": open_tickets,
             "past_tickets": past_tickets,
             "orders": customer_orders(customer, identities),
+            "surveys": customer_survey_scores(customer.pk),
             "prefix": Organization.cached().ticket_number_prefix,
         },
     )
