@@ -21,4 +21,5 @@ BENCHMARKS: dict[str, str] = {
     "bot": "bench.bot_answer",
     "bot-banking77": "bench.bot_banking77",
     "workspace": "bench.workspace_pages",
+    "qa-checks": "bench.qa_checks",
 }
