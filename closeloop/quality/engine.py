@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from closeloop.core import clock
 from closeloop.quality.checks import (
@@ -97,32 +98,49 @@ def checks_run(*, ticket_ids: Iterable[int], lexicon: Lexicon | None = None) -> 
         conversations = conversations_load(batch)
         rows = _results(conversations, lexicon)
         with transaction.atomic():
-            CheckResult.objects.bulk_create(
-                rows,
-                batch_size=1000,
-                update_conflicts=True,
-                unique_fields=["ticket", "code"],
-                update_fields=["outcome", "agent", "detail", "checked_at"],
-            )
+            results_upsert(rows)
         tickets += len(conversations)
         results += len(rows)
     return RunReport(tickets=tickets, results=results)
 
 
-def _results(conversations: Sequence[Conversation], lexicon: Lexicon) -> list[CheckResult]:
-    checked_at = clock.now()
+ResultRow = tuple[int, str, str, int | None, str, Any]
+
+
+def _results(conversations: Sequence[Conversation], lexicon: Lexicon) -> list[ResultRow]:
+    checked_at = connection.ops.adapt_datetimefield_value(clock.now())
     return [
-        CheckResult(
-            ticket_id=conversation.ticket_id,
-            code=code,
-            outcome=outcome,
-            agent_id=conversation.agent_id,
-            detail=detail[:300],
-            checked_at=checked_at,
-        )
+        (conversation.ticket_id, code, outcome, conversation.agent_id, detail[:300], checked_at)
         for conversation in conversations
         for code, (outcome, detail) in run_checks(conversation, lexicon).items()
     ]
+
+
+UPSERT_ROWS = 500  # 3,000 parameters a statement: under every SQLite and PostgreSQL limit
+
+
+def results_upsert(rows: Sequence[ResultRow]) -> None:
+    """Insert or replace (ticket, code) results with multi-row upserts.
+
+    The ORM's bulk_create builds a model instance and prepares each value field by field,
+    which cost 80 % of a run; these rows are plain tuples of already-prepared values.
+    """
+    if not rows:
+        return
+    table = CheckResult._meta.db_table
+    columns = "ticket_id, code, outcome, agent_id, detail, checked_at"
+    update = ", ".join(
+        f"{name} = excluded.{name}" for name in ("outcome", "agent_id", "detail", "checked_at")
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), UPSERT_ROWS):
+            chunk = rows[start : start + UPSERT_ROWS]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608 - fixed names
+                f"ON CONFLICT (ticket_id, code) DO UPDATE SET {update}",
+                [value for row in chunk for value in row],
+            )
 
 
 def _batches(ids: Iterable[int], size: int) -> Iterator[list[int]]:
