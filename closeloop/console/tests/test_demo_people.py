@@ -1,0 +1,47 @@
+"""The demo team's development data (closeloop.console.demo_people)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+from closeloop.console.demo_data import _people
+from closeloop.console.demo_people import install_demo_people
+from closeloop.core import clock
+from closeloop.people.events import today
+from closeloop.people.models import (
+    AgentSkill,
+    AssessmentResult,
+    Mentorship,
+    OnboardingProgress,
+    TrainingRecord,
+)
+from closeloop.people.selectors import training_overdue
+
+NOW = datetime(2025, 3, 14, 10, 0, tzinfo=UTC)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_people_adds_a_believable_history():
+    with clock.frozen_at(NOW):
+        agents = _people()
+        started = time.perf_counter()
+        counts = install_demo_people()
+        elapsed = time.perf_counter() - started
+        overdue = list(training_overdue([agent.pk for agent in agents.values()], today=today()))
+    assert elapsed < 30
+    # Passed assessments add levels on top of the ones set directly.
+    assert AgentSkill.objects.count() >= counts["skills"] > 20
+    assert counts["results"] == AssessmentResult.objects.count() > 10
+    assert {record.agent.user.username for record in overdue} == {"sun.li", "liu.yang", "zhou.min"}
+    assert TrainingRecord.objects.filter(status="completed").count() > 20
+    pairs = {
+        (pair.mentor.user.username, pair.mentee.user.username) for pair in Mentorship.objects.all()
+    }
+    assert pairs == {("chen.jing", "zhou.min"), ("huang.qiang", "ma.chao")}
+    done = OnboardingProgress.objects.filter(done_at__isnull=False).count()
+    assert 4 <= done < OnboardingProgress.objects.count() == 12
+    assert (counts["mentorships"], counts["overdue"]) == (2, 3)
