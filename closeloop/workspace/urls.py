@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("closeloop.workspace.urls_ticket")),
     path("", include("closeloop.workspace.urls_chat")),
     path("", include("closeloop.workspace.urls_people")),
+    path("", include("closeloop.workspace.urls_quality")),
 ]
