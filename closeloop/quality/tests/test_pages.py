@@ -1,0 +1,190 @@
+"""The workspace quality pages with Django's test client: render, submit, dispute, settle."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from closeloop.people.access import requester_for
+from closeloop.people.models import TeamRole
+from closeloop.people.tests.factories import AgentFactory, TeamFactory, UserFactory, member
+from closeloop.quality.engine import checks_run
+from closeloop.quality.models import CriterionScore, Dispute, Review
+from closeloop.quality.services import calibration_create, review_request
+from closeloop.quality.tests.factories import conversation
+from closeloop.tickets.services import Actor, message_add
+
+pytestmark = pytest.mark.django_db
+
+LINES = [
+    ("customer", "My order has not arrived.", 0),
+    ("agent", "Hello, sorry for the wait: it ships today.", 5),
+    ("customer", "Thanks!", 7),
+]
+FULL = {"greeting": 2, "accuracy": 4, "empathy": 4, "resolution": 4, "compliance": 1, "closing": 2}
+
+
+def client_for(user, language: str = "en") -> Client:
+    client = Client(headers={"accept-language": language})
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def world():
+    team = TeamFactory()
+    lead = AgentFactory(display_name="Lena Lead")
+    member(lead, team, role=TeamRole.LEAD)
+    agent = AgentFactory(display_name="Ann Agent")
+    member(agent, team)
+    reviewer = AgentFactory(display_name="Rex Reviewer")
+    member(reviewer, team)
+    ticket = conversation(agent, LINES, kind="complaint")
+    message_add(
+        ticket=ticket,
+        body="Checked the warehouse myself",
+        actor=Actor.of_agent(agent),
+        is_public=False,
+    )
+    checks_run(ticket_ids=[ticket.pk])
+    review = review_request(ticket=ticket, reviewer=reviewer, actor=requester_for(lead.user))
+    return {"lead": lead, "agent": agent, "reviewer": reviewer, "ticket": ticket, "review": review}
+
+
+def form_data(**points) -> dict[str, str]:
+    values = {**FULL, **points}
+    data = {"action": "submit", "notes": "Good work"}
+    for key, value in values.items():
+        data[f"points_{key}"] = str(value)
+        data[f"note_{key}"] = ""
+    return data
+
+
+def test_the_queue_lists_the_review_for_the_reviewer(world):
+    page = client_for(world["reviewer"].user).get("/agent/quality/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"/agent/quality/reviews/{world['review'].pk}/" in html
+    assert "Ann Agent" in html
+
+
+def test_the_review_page_shows_thread_notes_checks_and_the_form(world):
+    page = client_for(world["reviewer"].user).get(f"/agent/quality/reviews/{world['review'].pk}/")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "it ships today" in html
+    assert 'id="review-notes"' in html and "Checked the warehouse myself" in html
+    assert "Apology on a complaint" in html
+    assert 'id="review-form"' in html
+    assert '<label for="id_points_compliance">Compliance</label>' in html
+
+
+def test_the_review_page_in_chinese(world):
+    page = client_for(world["reviewer"].user, "zh-hans").get(
+        f"/agent/quality/reviews/{world['review'].pk}/"
+    )
+
+    assert "同理心" in page.content.decode()
+
+
+def test_submitting_the_form_scores_on_the_server(world):
+    client = client_for(world["reviewer"].user)
+    url = f"/agent/quality/reviews/{world['review'].pk}/"
+
+    response = client.post(url, form_data(compliance=0))
+
+    assert response.status_code == 302
+    review = Review.objects.get()
+    assert (str(review.score), review.passed, review.critical_failed) == ("83.33", False, True)
+    assert 'id="review-result"' in client.get(url).content.decode()
+
+
+def test_a_missing_score_is_reported_beside_its_field_and_nothing_is_written(world):
+    data = form_data()
+    del data["points_accuracy"]
+
+    response = client_for(world["reviewer"].user).post(
+        f"/agent/quality/reviews/{world['review'].pk}/", data
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_points_accuracy-error"' in html
+    assert 'aria-describedby="id_points_accuracy-error"' in html
+    assert Review.objects.get().status == "pending"
+    assert not CriterionScore.objects.exists()
+
+
+def test_only_the_reviewer_can_submit(world):
+    response = client_for(world["lead"].user).post(
+        f"/agent/quality/reviews/{world['review'].pk}/", form_data()
+    )
+
+    assert response.status_code == 403
+    assert Review.objects.get().status == "pending"
+
+
+def test_the_agent_disputes_and_the_lead_settles_in_the_pages(world):
+    client_for(world["reviewer"].user).post(
+        f"/agent/quality/reviews/{world['review'].pk}/", form_data(accuracy=1)
+    )
+    agent = client_for(world["agent"].user)
+    url = f"/agent/quality/reviews/{world['review'].pk}/"
+    assert 'id="dispute-form"' in agent.get(url).content.decode()
+
+    assert (
+        agent.post(url, {"action": "dispute", "reason": "The answer was right."}).status_code == 302
+    )
+    dispute = Dispute.objects.get()
+    lead = client_for(world["lead"].user)
+    listing = lead.get("/agent/quality/disputes/")
+    assert "The answer was right." in listing.content.decode()
+    missing_score = lead.post(
+        "/agent/quality/disputes/", {"dispute": dispute.pk, "decision": "upheld", "note": ""}
+    )
+    assert missing_score.status_code == 400
+    assert "Give the adjusted score" in missing_score.content.decode()
+    assert Dispute.objects.get().status == "open"
+
+    settled = lead.post(
+        "/agent/quality/disputes/",
+        {"dispute": dispute.pk, "decision": "upheld", "adjusted_score": "92", "note": "Fair"},
+    )
+
+    assert settled.status_code == 302
+    assert Dispute.objects.get().status == "upheld"
+    assert "Score changed from" in agent.get(url).content.decode()
+    assert agent.get("/agent/quality/disputes/").status_code == 403
+
+
+def test_a_review_is_hidden_from_agents_outside_it(world):
+    stranger = AgentFactory()
+
+    response = client_for(stranger.user).get(f"/agent/quality/reviews/{world['review'].pk}/")
+
+    assert response.status_code == 404
+
+
+def test_scores_and_calibration_pages_for_leads(world):
+    lead = client_for(world["lead"].user)
+    session = calibration_create(
+        ticket=world["ticket"],
+        reviewer_ids=[world["reviewer"].pk, world["lead"].pk],
+        actor=requester_for(world["lead"].user),
+        title="March calibration",
+    )
+
+    scores = lead.get("/agent/quality/scores/")
+    spread = lead.get(f"/agent/quality/calibrations/{session.pk}/")
+
+    assert scores.status_code == 200
+    assert "Ann Agent" in scores.content.decode()
+    assert spread.status_code == 200
+    assert "March calibration" in spread.content.decode()
+    assert client_for(world["agent"].user).get("/agent/quality/scores/").status_code == 403
+    customer = Client()
+    customer.force_login(UserFactory())
+    assert customer.get("/agent/quality/").status_code == 403
+    assert Client().get("/agent/quality/").status_code == 302
