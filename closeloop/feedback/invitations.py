@@ -266,7 +266,7 @@ def invitation_send(*, invitation_id: int) -> Invitation | None:
     (already sent, skipped or being handled by another worker)."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("survey", "ticket", "ticket__customer", "customer")
             .filter(pk=invitation_id, status=InvitationStatus.SCHEDULED)
             .first()

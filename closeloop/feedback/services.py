@@ -92,7 +92,9 @@ def response_submit(*, invitation: Invitation, answer: Answer) -> Response:
     follow_up_answer = _optional_text(answer.follow_up_answer, "follow_up_answer")
     # The invitation row is the lock: two clicks at once are serialised here.
     invitation = (
-        Invitation.objects.select_for_update().select_related("survey").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("survey")
+        .get(pk=invitation.pk)
     )
     if invitation.status not in ANSWERABLE:
         raise SurveyClosed(_("This survey cannot be answered."))
@@ -172,6 +174,18 @@ def team_lead(team_id: int | None) -> Agent | None:
         .first()
     )
     return membership.agent if membership is not None else None
+
+
+@transaction.atomic
+def response_follow_up_open(*, response: Response) -> Response:
+    """Open the follow-up ticket of a low response unless it has one (the demo, a backfill)."""
+    response = Response.objects.select_for_update(of=("self",)).get(pk=response.pk)
+    if response.follow_up_ticket_id is None:
+        invitation = Invitation.objects.select_related("survey", "ticket").get(
+            pk=response.invitation_id
+        )
+        _follow_up_open(response, invitation)
+    return response
 
 
 def _follow_up_open(response: Response, invitation: Invitation) -> None:
@@ -267,7 +281,7 @@ def response_record_follow_up(
             _("Unknown follow-up outcome %(outcome)s.") % {"outcome": outcome},
             details={"field": "outcome", "allowed": list(FollowUpOutcome.values)},
         )
-    response = Response.objects.select_for_update().get(pk=response.pk)
+    response = Response.objects.select_for_update(of=("self",)).get(pk=response.pk)
     if response.follow_up_ticket_id is None:
         raise InvalidInput(
             _("This response has no follow-up to record."), details={"field": "outcome"}
