@@ -75,7 +75,8 @@ def test_the_review_page_shows_thread_notes_checks_and_the_form(world):
     html = page.content.decode()
     assert page.status_code == 200
     assert "it ships today" in html
-    assert 'id="review-notes"' in html and "Checked the warehouse myself" in html
+    assert 'id="review-notes"' in html
+    assert "Checked the warehouse myself" in html
     assert "Apology on a complaint" in html
     assert 'id="review-form"' in html
     assert '<label for="id_points_compliance">Compliance</label>' in html
@@ -188,3 +189,38 @@ def test_scores_and_calibration_pages_for_leads(world):
     customer.force_login(UserFactory())
     assert customer.get("/agent/quality/").status_code == 403
     assert Client().get("/agent/quality/").status_code == 302
+
+
+def test_a_call_is_reviewed_from_its_transcript_and_recording_link(world):
+    from closeloop.quality.selectors import conversation_for_review
+    from closeloop.tickets.services import MessageContent
+
+    ticket = conversation(world["agent"], LINES[:1], channel="phone", resolve=False)
+    review = review_request(
+        ticket=ticket, reviewer=world["reviewer"], actor=requester_for(world["lead"].user)
+    )
+    message_add(
+        ticket=ticket,
+        body="Customer: my parcel is late. Agent: sorry, it arrives tomorrow.",
+        actor=Actor.of_agent(world["agent"]),
+        channel="phone",
+        content=MessageContent(
+            meta={"call": {"recording_url": "https://calls.example.com/r/42.mp3"}}
+        ),
+    )
+    message_add(
+        ticket=ticket,
+        body="bad link",
+        actor=Actor.of_agent(world["agent"]),
+        channel="phone",
+        content=MessageContent(meta={"call": {"recording_url": "javascript:alert(1)"}}),
+    )
+
+    view = conversation_for_review(ticket)
+    page = client_for(world["reviewer"].user).get(f"/agent/quality/reviews/{review.pk}/")
+
+    assert view.recordings == ["https://calls.example.com/r/42.mp3"]
+    html = page.content.decode()
+    assert 'href="https://calls.example.com/r/42.mp3"' in html
+    assert "javascript:alert" not in html
+    assert "my parcel is late" in html
