@@ -9,7 +9,7 @@ follow-up tickets go through the ticket services, so they carry their real event
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -92,20 +92,22 @@ def install_demo_feedback(*, seed: int = 11) -> dict[str, int]:
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     csat = _survey(SurveyType.CSAT, Trigger.RESOLUTION)
     nps = _survey(SurveyType.NPS, Trigger.RELATIONSHIP)
-    tickets = list(
-        Ticket.objects.filter(
+    tickets: list[dict[str, Any]] = [
+        dict(row)
+        for row in Ticket.objects.filter(
             status__in=[Status.RESOLVED, Status.CLOSED], resolved_at__isnull=False
         )
         .exclude(survey_invitations__isnull=False)
         .order_by("pk")
         .values("pk", "customer_id", "assignee_id", "team_id", "channel", "resolved_at")
-    )
+    ]
     languages = dict(Customer.objects.values_list("pk", "language"))
     answered: list[tuple[Invitation, dict[str, Any]]] = []
     invitations: list[Invitation] = []
     for row in tickets:
         draw = rng.random()
-        sent_at = row["resolved_at"] + timedelta(minutes=csat.delay_minutes)
+        resolved_at: datetime = row["resolved_at"]
+        sent_at = resolved_at + timedelta(minutes=csat.delay_minutes)
         language = "zh-hans" if (languages.get(row["customer_id"]) or "").startswith("zh") else "en"
         channel = (
             row["channel"]
@@ -123,7 +125,7 @@ def install_demo_feedback(*, seed: int = 11) -> dict[str, int]:
             scheduled_at=sent_at,
             sent_at=sent_at,
             expires_at=sent_at + timedelta(days=csat.token_valid_days),
-            created_at=row["resolved_at"],
+            created_at=resolved_at,
         )
         if draw < ANSWER_SHARE:
             invitation.status = InvitationStatus.ANSWERED
