@@ -171,7 +171,10 @@ def team(request: HttpRequest, requester: Requester, team_ids: list[int]) -> Htt
             )
             for cov in matrix.skills
         ],
-        "matrix_rows": matrix.rows(),
+        "matrix_rows": [
+            (agent, list(zip(levels, [cov.skill.code for cov in matrix.skills], strict=True)))
+            for agent, levels in matrix.rows()
+        ],
         "gaps": [cov.skill.display_name(language) for cov in matrix.gaps],
         "overdue": [
             (record, record.course.title(language))
