@@ -145,3 +145,27 @@ def test_the_widget_posts_with_accept_json_from_another_site() -> None:
     )
     assert refused.status_code == 400
     assert refused.json()["code"] == "invalid_input"
+
+
+def test_a_relationship_round_is_mailed_with_one_click_links() -> None:
+    from closeloop.customers.tests.factories import CustomerFactory
+    from closeloop.feedback.invitations import invitations_send_due, relationship_round
+    from closeloop.feedback.models import SurveyType, Trigger
+    from closeloop.tickets.tests.factories import make_ticket
+
+    survey = only_survey(
+        survey_type=SurveyType.NPS, trigger=Trigger.RELATIONSHIP, relationship_sample_percent=100
+    )
+    customer = CustomerFactory()
+    make_ticket(customer=customer)
+    with running_smtp() as (controller, handler):
+        support_mailbox(controller.port)
+        [invitation] = relationship_round(survey=survey)
+        assert invitations_send_due() == 1
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.channel) == ("sent", "email")
+    assert len(handler.messages) == 1
+    text = handler.messages[0].get_content()
+    scores = sorted(int(score) for score in re.findall(r"/survey/\S+/(\d+)/", text))
+    assert scores == list(range(11))
+    assert handler.envelopes[0].rcpt_tos == [customer.identities.get().value]
