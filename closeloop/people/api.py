@@ -9,7 +9,6 @@ get 403. Each handler: validate input → load and authorise → one service →
 
 from __future__ import annotations
 
-from django.db.models import Min
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -118,10 +117,24 @@ def _is_self(requester: Requester, agent: Agent) -> bool:
     return requester.agent is not None and requester.agent.pk == agent.pk
 
 
-def routing_skill_needs() -> dict[int, int]:
-    """Skill id → the lowest level any category's routing asks for."""
-    rows = CategorySkill.objects.values("skill_id").annotate(level=Min("min_level"))
-    return {row["skill_id"]: row["level"] for row in rows}
+def routing_skill_needs(team_id: int | None = None) -> dict[int, int]:
+    """Skill id → the lowest level routing asks for, over the categories routed to the team
+    (a category's own team, else its parent's or grandparent's). Categories routed to no
+    team can land anywhere, so they count for every team; no team: every category."""
+    rows = CategorySkill.objects.values_list(
+        "skill_id",
+        "min_level",
+        "category__team_id",
+        "category__parent__team_id",
+        "category__parent__parent__team_id",
+    )
+    needs: dict[int, int] = {}
+    for skill_id, level, *chain in rows:
+        owner = next((team for team in chain if team is not None), None)
+        if team_id is not None and owner is not None and owner != team_id:
+            continue
+        needs[skill_id] = min(level, needs.get(skill_id, level))
+    return needs
 
 
 # Skills and the coverage matrix
@@ -149,7 +162,7 @@ def matrix_view(request: HttpRequest, query: Query[MatrixQuery]) -> MatrixOut:
         agents = Team.objects.get(pk=query.team_id).agents.select_related("user")
     else:
         agents = managed_agents(requester).select_related("user")
-    matrix = selectors.skill_coverage(list(agents), needed=routing_skill_needs())
+    matrix = selectors.skill_coverage(list(agents), needed=routing_skill_needs(query.team_id))
     return matrix_out(matrix, team_id=query.team_id)
 
 

@@ -406,3 +406,27 @@ def test_session_auth_works_for_the_pages(world):
     client = Client()
     client.force_login(world["ann"].user)
     assert client.get(f"{BASE}/courses").status_code == 200
+
+
+def test_routing_needs_are_those_of_the_team_s_categories(world):
+    from closeloop.people.api import routing_skill_needs
+
+    ours, theirs, anyones = SkillFactory(), SkillFactory(), SkillFactory()
+    family = Category.objects.create(
+        code="t-family", name_en="F", name_zh="F", family="product", team=world["team"]
+    )
+    child = Category.objects.create(
+        code="t-child", name_en="C", name_zh="C", family="product", parent=family
+    )
+    other = Category.objects.create(
+        code="t-other", name_en="O", name_zh="O", family="product", team=world["other_team"]
+    )
+    loose = Category.objects.create(code="t-loose", name_en="L", name_zh="L", family="product")
+    CategorySkill.objects.create(category=child, skill=ours, min_level=3)
+    CategorySkill.objects.create(category=family, skill=ours, min_level=2)
+    CategorySkill.objects.create(category=other, skill=theirs, min_level=4)
+    CategorySkill.objects.create(category=loose, skill=anyones, min_level=1)
+    needs = routing_skill_needs(world["team"].pk)
+    assert (needs[ours.pk], needs[anyones.pk]) == (2, 1)
+    assert theirs.pk not in needs
+    assert routing_skill_needs()[theirs.pk] == 4

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from closeloop.core.errors import CloseloopError
 from closeloop.people import selectors
 from closeloop.people.access import require_manager_of
+from closeloop.people.api import routing_skill_needs
 from closeloop.people.events import today
 from closeloop.people.models import (
     Agent,
@@ -30,7 +30,6 @@ from closeloop.people.models import (
 from closeloop.people.services import agent_skill_remove, agent_skill_set
 from closeloop.people.services_onboarding import onboarding_step_done, onboarding_step_undo
 from closeloop.people.services_training import training_assign, training_start
-from closeloop.triage.models import CategorySkill
 from closeloop.workspace.access import Requester, workspace_view
 from closeloop.workspace.forms_people import REMOVE, AssignCourseForm, SkillLevelForm
 from closeloop.workspace.views.lead import lead_view
@@ -41,12 +40,6 @@ RESULTS_SHOWN = 20
 
 def _language() -> str:
     return get_language() or "en"
-
-
-def routing_skill_needs() -> dict[int, int]:
-    """Skill id → the lowest level any category's routing asks for."""
-    rows = CategorySkill.objects.values("skill_id").annotate(level=Min("min_level"))
-    return {row["skill_id"]: row["level"] for row in rows}
 
 
 @dataclass(frozen=True)
@@ -150,7 +143,7 @@ def team(request: HttpRequest, requester: Requester, team_ids: list[int]) -> Htt
             status = 400
     agents = list(members)
     ids = [agent.pk for agent in agents]
-    needed = routing_skill_needs()
+    needed = routing_skill_needs(chosen.pk if chosen else None)
     held = set(AgentSkill.objects.filter(agent_id__in=ids).values_list("skill_id", flat=True))
     shown = [skill for skill in Skill.objects.order_by("code") if skill.pk in held | set(needed)]
     matrix = selectors.skill_coverage(agents, needed=needed, skills=shown)
