@@ -27,7 +27,7 @@ from closeloop.feedback.models import (
 )
 from closeloop.tickets.models import Status, Ticket
 
-CSAT_WEIGHTS = {5: 55, 4: 28, 3: 9, 2: 5, 1: 3}
+CSAT_WEIGHTS = {5: 60, 4: 28, 3: 6, 2: 4, 1: 2}
 NPS_WEIGHTS = {10: 26, 9: 24, 8: 16, 7: 12, 6: 7, 5: 5, 4: 4, 3: 3, 2: 1, 1: 1, 0: 1}
 GOOD_COMMENTS = [
     ("en", "Quick answer and very polite, thank you!"),
