@@ -30,9 +30,9 @@ class _CategoryChoice(forms.ModelChoiceField):
 
 def attach_error(form: forms.Form, error: CloseloopError) -> None:
     """Show a service's refusal beside the field it names (or above the form)."""
-    field = error.details.get("field")
     aliases = {"team_id": "team", "owner_id": "owner", "window_hours": "window"}
-    field = aliases.get(field, field)
+    named = str(error.details.get("field", ""))
+    field = aliases.get(named, named)
     form.add_error(field if field in form.fields else None, str(error.message))
 
 

@@ -173,7 +173,7 @@ def measure(key: str, scope: Scope, start: datetime, end: datetime) -> Measureme
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def category_subtree(category_id: int) -> QuerySet[Category]:
+def category_subtree(category_id: int) -> QuerySet[Category, Any]:
     """The category and everything below it (the tree has three levels), as a subquery."""
     return Category.objects.filter(
         Q(pk=category_id) | Q(parent=category_id) | Q(parent__parent=category_id)
@@ -248,8 +248,8 @@ def summary(values: list[float], statistic: Callable[[list[float]], float]) -> M
     return Measurement(value=value, numerator=value, sample=len(values))
 
 
-def _minutes(pairs: Iterable[tuple[datetime, datetime]]) -> list[float]:
-    return [(stop - start).total_seconds() / 60 for start, stop in pairs]
+def _minutes(pairs: Iterable[tuple[datetime, datetime | None]]) -> list[float]:
+    return [(stop - start).total_seconds() / 60 for start, stop in pairs if stop is not None]
 
 
 def business_calendars() -> dict[int, BusinessCalendar]:
@@ -273,6 +273,8 @@ def _business_minutes(clocks: QuerySet[TicketClock]) -> list[float]:
     calendars = business_calendars()
     minutes = []
     for started_at, stopped_at, paused, calendar_id in rows:
+        if stopped_at is None:
+            continue
         calendar = calendars.get(calendar_id) or calendar_24x7()
         minutes.append(max(0.0, calendar.minutes_between(started_at, stopped_at) - paused))
     return minutes

@@ -98,7 +98,10 @@ def _validate(values: dict[str, Any], *, rule_id: int | None) -> None:
     name = str(values["name"]).strip()
     if not name:
         raise _invalid(_("Give the rule a name."), "name")
-    if AlertRule.objects.filter(name=name).exclude(pk=rule_id).exists():
+    others = AlertRule.objects.filter(name=name)
+    if rule_id is not None:
+        others = others.exclude(pk=rule_id)
+    if others.exists():
         raise DuplicateName(
             _("An alert rule named %(name)s exists already.") % {"name": name},
             details={"field": "name"},
