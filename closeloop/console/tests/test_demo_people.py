@@ -45,3 +45,21 @@ def test_demo_people_adds_a_believable_history():
     done = OnboardingProgress.objects.filter(done_at__isnull=False).count()
     assert 4 <= done < OnboardingProgress.objects.count() == 12
     assert (counts["mentorships"], counts["overdue"]) == (2, 3)
+
+
+def test_demo_team_page_renders_for_a_lead():
+    from django.test import Client
+
+    with clock.frozen_at(NOW):
+        agents = _people()
+        install_demo_people()
+        client = Client()
+        client.force_login(agents["li.na"].user)
+        response = client.get("/agent/people/team/")
+        mine = client.get("/agent/people/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Zhou Min" in html
+    assert 'id="overdue-count">2<' in html  # sun.li and zhou.min in after-sales
+    assert "陈静 Chen Jing mentors 周敏 Zhou Min since" in html
+    assert mine.status_code == 200
