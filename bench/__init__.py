@@ -21,5 +21,6 @@ BENCHMARKS: dict[str, str] = {
     "bot": "bench.bot_answer",
     "bot-banking77": "bench.bot_banking77",
     "workspace": "bench.workspace_pages",
+    "alerts": "bench.alerts",
     "qa-checks": "bench.qa_checks",
 }
