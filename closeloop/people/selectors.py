@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 
 from closeloop.people.models import Agent, AgentSkill, Availability, Skill
 from closeloop.people.models_development import (
@@ -15,6 +15,7 @@ from closeloop.people.models_development import (
     AssessmentResult,
     Mentorship,
     OnboardingProgress,
+    TrainingCourse,
     TrainingRecord,
     TrainingStatus,
 )
@@ -53,28 +54,36 @@ def training_overdue(agent_ids: Iterable[int], *, today: date) -> QuerySet[Train
 
 
 def refreshers_due(today: date) -> list[TrainingRecord]:
-    """Each agent's latest completion of a course with a refresher interval, where the
-    refresher falls due within the course's days to complete and no enrolment is open."""
-    latest: dict[tuple[int, int], TrainingRecord] = {}
-    completed = (
+    """Each agent's latest completion of an active course with a refresher interval whose
+    refresher falls due within the course's days to complete, and after which the agent was
+    not enrolled again (an open, completed or cancelled enrolment since means it is handled:
+    a lead who cancels a refresher is not overruled by the sweep)."""
+    longest = TrainingCourse.objects.filter(refresher_months__isnull=False).aggregate(
+        days=Max("days_to_complete")
+    )["days"]
+    if longest is None:
+        return []
+    same = {"agent_id": OuterRef("agent_id"), "course_id": OuterRef("course_id")}
+    enrolled_since = TrainingRecord.objects.filter(**same, assigned_at__gt=OuterRef("completed_at"))
+    still_open = TrainingRecord.objects.filter(**same, status__in=OPEN_TRAINING)
+    candidates = (
         TrainingRecord.objects.filter(
-            status=TrainingStatus.COMPLETED, course__refresher_months__isnull=False
+            status=TrainingStatus.COMPLETED,
+            course__refresher_months__isnull=False,
+            course__is_active=True,
+            refresher_due_on__lte=today + timedelta(days=longest),
         )
+        .exclude(Exists(enrolled_since))
+        .exclude(Exists(still_open))
         .select_related("agent", "course")
-        .order_by("completed_at", "pk")
+        .order_by("refresher_due_on", "pk")
     )
-    for record in completed:
-        latest[(record.agent_id, record.course_id)] = record
-    open_pairs = set(
-        TrainingRecord.objects.filter(status__in=OPEN_TRAINING).values_list("agent_id", "course_id")
-    )
-    due = []
-    for key, record in latest.items():
-        if key in open_pairs or record.refresher_due_on is None or not record.course.is_active:
-            continue
-        if record.refresher_due_on - timedelta(days=record.course.days_to_complete) <= today:
-            due.append(record)
-    return due
+    return [
+        record
+        for record in candidates
+        if record.refresher_due_on is not None
+        and record.refresher_due_on - timedelta(days=record.course.days_to_complete) <= today
+    ]
 
 
 def assessment_results(agent_ids: Iterable[int]) -> QuerySet[AssessmentResult]:

@@ -196,3 +196,34 @@ def test_assessment_rejects_bad_scores_and_self_assessment():
     assert own.value.details == {"field": "agent"}
     assert not agent.assessment_results.exists()
     assert not PeopleEvent.objects.exists()
+
+
+def test_a_cancelled_refresher_is_not_reassigned_and_withdrawn_courses_are_skipped():
+    agent = AgentFactory()
+    kept = CourseFactory(refresher_months=1, days_to_complete=10)
+    withdrawn = CourseFactory(refresher_months=1, days_to_complete=10)
+    with frozen_at(MONDAY):
+        for course in (kept, withdrawn):
+            record = training_assign(agent=agent, course=course, actor=None)
+            training_complete(record=record, score=None, actor=None)
+    withdrawn.is_active = False
+    withdrawn.save()
+    with frozen_at(datetime(2026, 3, 25, 9, 0, tzinfo=UTC)):
+        assert training_refreshers_assign() == 1
+        refresher = TrainingRecord.objects.get(status="assigned")
+        assert refresher.course == kept
+        training_cancel(record=refresher, actor=None)
+        assert training_refreshers_assign() == 0
+    assert TrainingRecord.objects.count() == 3
+
+
+def test_the_refresher_sweep_is_registered_and_runs():
+    from closeloop.core import schedule
+    from closeloop.people.tasks import training_refreshers_sweep
+
+    assert schedule._registry["people.training_refreshers"] is training_refreshers_sweep
+    agent, course = AgentFactory(), CourseFactory(refresher_months=1, days_to_complete=60)
+    record = training_assign(agent=agent, course=course, actor=None)
+    training_complete(record=record, score=80, actor=None)
+    assert training_refreshers_sweep.call() == 1
+    assert training_refreshers_sweep.call() == 0
