@@ -231,6 +231,7 @@ def _seed(count: int) -> None:
                 )
             }
             span = 730 * 24 * 3600
+            # Only our own constants are formatted into the statement; values are parameters.
             cursor.execute(
                 f"""
                 INSERT INTO tickets_ticket (
@@ -246,8 +247,8 @@ def _seed(count: int) -> None:
                     (%(agent_ids)s::bigint[])[1 + {draws[6]} %% 24],
                     CASE WHEN {draws[7]} < 30 THEN 1 ELSE 0 END, false,
                     t.created_at, t.created_at,
-                    CASE WHEN {draws[8]} < 950
-                         THEN t.created_at + make_interval(mins => (1 + {draws[8]} %% 240)::int) END,
+                    CASE WHEN {draws[8]} < 950 THEN t.created_at
+                         + make_interval(mins => (1 + {draws[8]} %% 240)::int) END,
                     CASE WHEN t.status IN ('resolved', 'closed')
                          THEN t.created_at + make_interval(mins => (30 + {draws[9]} * 4)::int) END,
                     CASE WHEN t.status = 'closed'
@@ -272,7 +273,7 @@ def _seed(count: int) -> None:
                     %(now)s - make_interval(secs => i::float8 * %(span)s / %(count)s)
                         AS created_at
                 ) AS t
-                """,
+                """,  # noqa: S608
                 {
                     "first_customer": first_customer,
                     "customers": customers,
