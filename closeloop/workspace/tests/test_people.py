@@ -216,3 +216,24 @@ def test_nav_links_people_by_role(team_world):
     agent_html = _client(team_world["ann"].user).get(MY_PAGE).content.decode()
     assert f'href="{MY_PAGE}" aria-current="page"' in agent_html
     assert f'href="{TEAM_PAGE}"' not in agent_html
+
+
+def test_team_page_queries_do_not_grow_with_the_team(team_world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(team_world["lead"].user)
+
+    def count() -> int:
+        client.get(TEAM_PAGE)  # warm the session and caches
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(TEAM_PAGE).status_code == 200
+        return len(queries.captured_queries)
+
+    before = count()
+    for number in range(5):
+        newcomer = AgentFactory(display_name=f"New {number}")
+        member(newcomer, team_world["team"])
+        training_assign(agent=newcomer, course=CourseFactory(), actor=None)
+        AgentSkill.objects.create(agent=newcomer, skill=SkillFactory(), level=3)
+    assert count() == before
