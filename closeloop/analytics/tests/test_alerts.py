@@ -236,3 +236,22 @@ def test_default_rules_from_the_migration() -> None:
     assert (rules["csat"].comparison, rules["csat"].threshold) == ("below", 85)
     assert (rules["sla_breach_rate"].threshold, rules["sla_breach_rate"].min_sample) == (2, 50)
     assert all(r.window_hours == 168 and r.is_active for r in rules.values())
+
+
+@pytest.mark.django_db
+def test_the_sweep_is_registered_and_its_task_runs_every_part() -> None:
+    from closeloop.analytics.tasks import alerts_sweep_task
+    from closeloop.core import schedule
+
+    assert schedule._registry["analytics.alerts_sweep"] is alerts_sweep_task
+    counts = alerts_sweep_task.call()
+    assert set(counts) == {
+        "evaluated",
+        "fired",
+        "cleared",
+        "failed",
+        "effect_checks",
+        "notifications_retried",
+    }
+    assert counts["evaluated"] == 3  # the default rules, due since the migration
+    assert counts["failed"] == 0

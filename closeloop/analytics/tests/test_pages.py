@@ -158,3 +158,11 @@ def test_pages_render_in_chinese(lead_client: Client) -> None:
     page = lead_client.get("/agent/analytics/alerts/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert page.status_code == 200
     assert '<html lang="zh-Hans">' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_header_links_alerts_for_leads_only(lead_client: Client) -> None:
+    page = lead_client.get("/agent/analytics/alerts/rules/").content.decode()
+    assert '<a href="/agent/analytics/alerts/" aria-current="page">Alerts</a>' in page
+    inbox = signed_in(AgentFactory().user).get("/agent/").content.decode()
+    assert "/agent/analytics/alerts/" not in inbox
