@@ -98,7 +98,7 @@ def scorecard_save_view(request: HttpRequest, payload: ScorecardIn) -> Status[Sc
         name_en=payload.name_en,
         name_zh=payload.name_zh,
         pass_mark=payload.pass_mark,
-        criteria=[services.CriterionSpec(**c.dict()) for c in payload.criteria],
+        criteria=[services.CriterionSpec(**c.model_dump()) for c in payload.criteria],
         actor=requester,
     )
     return Status(201, scorecard_out(scorecard))

@@ -155,3 +155,18 @@ def test_a_breached_earlier_next_response_cycle_fails_the_check():
     (loaded,) = conversations_load([ticket.pk])
 
     assert loaded.next_response_met is False
+
+
+def test_the_sweep_back_fills_and_the_task_checks_one_ticket():
+    from closeloop.core import schedule
+    from closeloop.quality.tasks import checks_run_task, quality_sweep_task
+
+    agent = AgentFactory()
+    first = conversation(agent, GOOD_EN)
+    CheckResult.objects.all().delete()
+
+    assert "quality.sweep" in schedule._registry
+    assert quality_sweep_task.call() == 1
+    assert quality_sweep_task.call() == 0
+    assert checks_run_task.call(first.pk) == 8
+    assert CheckResult.objects.filter(ticket=first).count() == 8
