@@ -1,6 +1,7 @@
-"""The demo's quality assurance: automatic checks on every resolved ticket, a weekly sampling
-plan drawn for the last weeks, submitted reviews (mostly good, a few failed), one calibration
-scored by three leads, and two disputes (one open for a lead to settle, one settled).
+"""The demo's quality assurance: automatic checks on every resolved ticket, the empathy
+criterion pointing at the knowledge base's complaint-handling script, a weekly sampling plan
+drawn for the last weeks with most reviews submitted (mostly good, a few failed), one
+calibration scored by three leads, and two disputes (one open for a lead, one settled).
 
 Run after the demo's tickets and people exist (``demo_data.load_demo``); written through the
 quality services at back-dated instants, so queues, scores and disputes read as real history.
@@ -15,10 +16,11 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from closeloop.core import clock
+from closeloop.knowledge.models import Article
 from closeloop.people.access import requester_for
 from closeloop.people.models import Agent, TeamMembership, TeamRole
 from closeloop.quality.engine import checks_backfill
-from closeloop.quality.models import Review, ReviewStatus, SamplingPlan, Scorecard
+from closeloop.quality.models import Criterion, Review, ReviewStatus, SamplingPlan, Scorecard
 from closeloop.quality.sampling import sampling_draw, week_bounds, week_start
 from closeloop.quality.services import (
     CriterionInput,
@@ -46,6 +48,7 @@ def install_demo_quality(*, seed: int = 7, weeks: int = 4) -> dict[str, int]:
     if not leads or admin is None:
         return {"checked": checked, "reviews": 0, "submitted": 0, "calibrations": 0, "disputes": 0}
     with transaction.atomic():
+        _link_service_standard()
         plan = SamplingPlan.objects.create(
             name=PLAN_NAME, amount=PER_AGENT, seed=f"demo-{seed}", created_at=clock.now()
         )
@@ -67,6 +70,18 @@ def install_demo_quality(*, seed: int = 7, weeks: int = 4) -> dict[str, int]:
         "calibrations": calibrations,
         "disputes": disputes,
     }
+
+
+STANDARD_SLUG = "complaint-handling-script"  # the demo knowledge base's internal script
+
+
+def _link_service_standard() -> None:
+    """The default scorecard's empathy criterion refers to the complaint-handling script."""
+    article = Article.objects.filter(slug=STANDARD_SLUG).first()
+    if article is not None:
+        Criterion.objects.filter(
+            scorecard__code="default", scorecard__is_current=True, key="empathy"
+        ).update(standard_article=article)
 
 
 def _leads() -> list[Agent]:

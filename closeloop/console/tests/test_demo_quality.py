@@ -10,7 +10,13 @@ import pytest
 from closeloop.console.demo_data import load_demo
 from closeloop.console.demo_quality import install_demo_quality
 from closeloop.core import clock
-from closeloop.quality.models import CalibrationSession, CheckResult, Dispute, Review
+from closeloop.quality.models import (
+    CalibrationSession,
+    CheckResult,
+    Criterion,
+    Dispute,
+    Review,
+)
 from closeloop.tickets.models import Ticket
 
 NOW = datetime(2025, 3, 14, 10, 0, tzinfo=UTC)
@@ -37,3 +43,7 @@ def test_demo_quality_adds_checks_reviews_a_calibration_and_disputes():
     assert CalibrationSession.objects.count() == 1
     assert Review.objects.filter(calibration__isnull=False, status="submitted").count() == 2
     assert sorted(Dispute.objects.values_list("status", flat=True)) == ["open", "rejected"]
+    empathy = Criterion.objects.get(
+        scorecard__code="default", scorecard__is_current=True, key="empathy"
+    )
+    assert empathy.standard_article.slug == "complaint-handling-script"
