@@ -100,6 +100,8 @@ def test_submitting_the_form_scores_on_the_server(world):
     review = Review.objects.get()
     assert (str(review.score), review.passed, review.critical_failed) == ("83.33", False, True)
     assert 'id="review-result"' in client.get(url).content.decode()
+    received = client_for(world["agent"].user).get("/agent/quality/").content.decode()
+    assert "83.33" in received
 
 
 def test_a_missing_score_is_reported_beside_its_field_and_nothing_is_written(world):
@@ -157,6 +159,10 @@ def test_the_agent_disputes_and_the_lead_settles_in_the_pages(world):
     assert settled.status_code == 302
     assert Dispute.objects.get().status == "upheld"
     assert "Score changed from" in agent.get(url).content.decode()
+    mine = agent.get("/agent/quality/").content.decode()
+    assert 'id="reviews-received"' in mine
+    assert "92.00" in mine
+    assert "Upheld" in mine
     assert agent.get("/agent/quality/disputes/").status_code == 403
 
 
