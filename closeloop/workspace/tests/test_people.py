@@ -223,6 +223,7 @@ def test_team_page_queries_do_not_grow_with_the_team(team_world):
     from django.test.utils import CaptureQueriesContext
 
     client = _client(team_world["lead"].user)
+    training_assign(agent=team_world["ann"], course=CourseFactory(), actor=None)
 
     def count() -> int:
         client.get(TEAM_PAGE)  # warm the session and caches
@@ -237,3 +238,90 @@ def test_team_page_queries_do_not_grow_with_the_team(team_world):
         training_assign(agent=newcomer, course=CourseFactory(), actor=None)
         AgentSkill.objects.create(agent=newcomer, skill=SkillFactory(), level=3)
     assert count() == before
+
+
+def test_lead_completes_records_results_pairs_and_onboards_on_the_page(team_world):
+    from closeloop.people.models import AssessmentResult, Mentorship, OnboardingProgress
+
+    ann, bob, lead = team_world["ann"], team_world["bob"], team_world["lead"]
+    client = _client(lead.user)
+    record = training_assign(agent=ann, course=CourseFactory(title_en="Privacy"), actor=None)
+    done = client.post(
+        TEAM_PAGE, {"action": "complete", "complete-record": record.pk, "complete-score": "91"}
+    )
+    assert done.status_code == 200
+    assert "Ann completed Privacy." in done.content.decode()
+    record.refresh_from_db()
+    assert (record.status, record.score) == ("completed", 91)
+
+    quiz = AssessmentFactory(title_en="Quiz", max_score=20, pass_mark=15)
+    passed = client.post(
+        TEAM_PAGE,
+        {
+            "action": "result",
+            "result-assessment": quiz.pk,
+            "result-agent": bob.pk,
+            "result-score": 18,
+        },
+    )
+    assert "Bob passed Quiz (attempt 1)." in passed.content.decode()
+    too_high = client.post(
+        TEAM_PAGE,
+        {
+            "action": "result",
+            "result-assessment": quiz.pk,
+            "result-agent": bob.pk,
+            "result-score": 21,
+        },
+    )
+    assert too_high.status_code == 400
+    assert 'id="id_result-score-error"' in too_high.content.decode()
+    assert AssessmentResult.objects.count() == 1
+
+    paired = client.post(
+        TEAM_PAGE,
+        {
+            "action": "mentor",
+            "mentor-mentor": ann.pk,
+            "mentor-mentee": bob.pk,
+            "mentor-goals": "退款",
+        },
+    )
+    assert "Ann now mentors Bob." in paired.content.decode()
+    again = client.post(
+        TEAM_PAGE, {"action": "mentor", "mentor-mentor": lead.pk, "mentor-mentee": bob.pk}
+    )
+    assert again.status_code == 400
+    assert "already has an active mentor" in again.content.decode()
+    pair = Mentorship.objects.get()
+    ended = client.post(TEAM_PAGE, {"action": "end", "end-pair": pair.pk})
+    assert "Ann no longer mentors Bob." in ended.content.decode()
+    pair.refresh_from_db()
+    assert pair.is_active is False
+
+    OnboardingItemFactory()
+    onboarded = client.post(TEAM_PAGE, {"action": "onboard", "onboard-agent": bob.pk})
+    assert onboarded.status_code == 200
+    assert OnboardingProgress.objects.filter(agent=bob).count() == 1
+
+
+def test_page_actions_refuse_another_team_s_rows(team_world):
+    from closeloop.people.models import Mentorship
+
+    outsider = team_world["outsider"]
+    other_mentee = AgentFactory()
+    member(other_mentee, outsider.teams.get())
+    pair = mentorship_start(mentor=outsider, mentee=other_mentee, actor=None)
+    record = training_assign(agent=outsider, course=CourseFactory(), actor=None)
+    client = _client(team_world["lead"].user)
+    responses = [
+        client.post(TEAM_PAGE, {"action": "end", "end-pair": pair.pk}),
+        client.post(TEAM_PAGE, {"action": "complete", "complete-record": record.pk}),
+        client.post(TEAM_PAGE, {"action": "onboard", "onboard-agent": outsider.pk}),
+        client.post(TEAM_PAGE, {"action": "nonsense"}),
+    ]
+    assert [response.status_code for response in responses] == [400, 400, 400, 400]
+    assert Mentorship.objects.get().is_active is True
+    record.refresh_from_db()
+    assert record.status == "assigned"
+    assert not outsider.onboarding.exists()

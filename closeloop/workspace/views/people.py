@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -16,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 
 from closeloop.core.errors import CloseloopError
 from closeloop.people import selectors
-from closeloop.people.access import require_manager_of
 from closeloop.people.api import routing_skill_needs
 from closeloop.people.events import today
 from closeloop.people.models import (
@@ -27,12 +25,11 @@ from closeloop.people.models import (
     Team,
     TrainingRecord,
 )
-from closeloop.people.services import agent_skill_remove, agent_skill_set
 from closeloop.people.services_onboarding import onboarding_step_done, onboarding_step_undo
-from closeloop.people.services_training import training_assign, training_start
+from closeloop.people.services_training import training_start
 from closeloop.workspace.access import Requester, workspace_view
-from closeloop.workspace.forms_people import REMOVE, AssignCourseForm, SkillLevelForm
 from closeloop.workspace.views.lead import lead_view
+from closeloop.workspace.views.people_actions import ACTIONS, action_run
 
 DUE_SOON_DAYS = 14
 RESULTS_SHOWN = 20
@@ -65,80 +62,32 @@ def _team(request: HttpRequest, team_ids: list[int]) -> Team | None:
     return teams.order_by("name").first()
 
 
-def _handle_post(
-    request: HttpRequest, requester: Requester, skill_form: SkillLevelForm, assign_form: Any
-) -> str:
-    """Run the posted form's action; return the confirmation (or "" with form errors)."""
-    action = request.POST.get("action")
-    form = skill_form if action == "skill" else assign_form
-    if action not in ("skill", "assign") or not form.is_valid():
-        if action not in ("skill", "assign"):
-            skill_form.add_error(None, _("Choose what to change."))
-        return ""
-    data = form.cleaned_data
-    try:
-        require_manager_of(requester, data["agent"])
-        with transaction.atomic():
-            if action == "skill":
-                if data["level"] == int(REMOVE):
-                    agent_skill_remove(agent=data["agent"], skill=data["skill"], actor=request.user)  # type: ignore[arg-type]
-                    return _("%(agent)s no longer has %(skill)s.") % {
-                        "agent": data["agent"].display_name,
-                        "skill": data["skill"].display_name(_language()),
-                    }
-                agent_skill_set(
-                    agent=data["agent"],
-                    skill=data["skill"],
-                    level=data["level"],
-                    actor=request.user,  # type: ignore[arg-type]
-                )
-                return _("%(agent)s is now at level %(level)s in %(skill)s.") % {
-                    "agent": data["agent"].display_name,
-                    "level": data["level"],
-                    "skill": data["skill"].display_name(_language()),
-                }
-            record = training_assign(
-                agent=data["agent"],
-                course=data["course"],
-                actor=request.user,  # type: ignore[arg-type]
-                due_on=data["due_on"],
-            )
-            return _("%(course)s assigned to %(agent)s, due %(due)s.") % {
-                "course": record.course.title(_language()),
-                "agent": data["agent"].display_name,
-                "due": record.due_on.isoformat(),
-            }
-    except CloseloopError as refused:
-        field = refused.details.get("field")
-        form.add_error(field if field in form.fields else None, refused.message)
-        return ""
-
-
 @require_http_methods(["GET", "POST"])
 @lead_view
 def team(request: HttpRequest, requester: Requester, team_ids: list[int]) -> HttpResponse:
-    """A team's skills, training, assessments, mentoring and onboarding, with the forms to
-    set a skill level and to assign a course."""
+    """A team's skills, training, assessments, mentoring and onboarding, with the forms a
+    lead uses on them (people_actions.ACTIONS)."""
     chosen = _team(request, team_ids)
     language = _language()
     members = chosen.agents.select_related("user") if chosen else Agent.objects.none()
-    skill_form = SkillLevelForm(
-        request.POST if request.POST.get("action") == "skill" else None,
-        agents=members,
-        language=language,
-    )
-    assign_form = AssignCourseForm(
-        request.POST if request.POST.get("action") == "assign" else None,
-        agents=members,
-        language=language,
-    )
-    message = ""
+    posted = request.POST.get("action") if request.method == "POST" else None
+    forms = {
+        action: form_class(
+            request.POST if action == posted else None, agents=members, language=language
+        )
+        for action, (form_class, _handler) in ACTIONS.items()
+    }
+    message = error = ""
     status = 200
-    if request.method == "POST":
-        message = _handle_post(request, requester, skill_form, assign_form)
+    if posted is not None:
+        if posted in forms:
+            message = action_run(
+                form=forms[posted], action=posted, requester=requester, language=language
+            )
+        else:
+            error = _("Choose what to change.")
         if message:
-            skill_form = SkillLevelForm(agents=members, language=language)
-            assign_form = AssignCourseForm(agents=members, language=language)
+            forms[posted] = ACTIONS[posted][0](agents=members, language=language)
         else:
             status = 400
     agents = list(members)
@@ -186,9 +135,9 @@ def team(request: HttpRequest, requester: Requester, team_ids: list[int]) -> Htt
         ],
         "pairs": list(selectors.mentorships(ids, active_only=True)),
         "onboarding": selectors.onboarding_summaries(agents),
-        "skill_form": skill_form,
-        "assign_form": assign_form,
+        "forms": forms,
         "message": message,
+        "error": error,
     }
     return render(request, "workspace/people_team.html", context, status=status)
 
