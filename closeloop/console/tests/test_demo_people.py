@@ -50,8 +50,11 @@ def test_demo_people_adds_a_believable_history():
 def test_demo_team_page_renders_for_a_lead():
     from django.test import Client
 
+    from closeloop.console.demo_triage import assign_teams
+
     with clock.frozen_at(NOW):
         agents = _people()
+        assign_teams()
         install_demo_people()
         client = Client()
         client.force_login(agents["li.na"].user)
@@ -62,4 +65,7 @@ def test_demo_team_page_renders_for_a_lead():
     assert "Zhou Min" in html
     assert 'id="overdue-count">2<' in html  # sun.li and zhou.min in after-sales
     assert "陈静 Chen Jing mentors 周敏 Zhou Min since" in html
+    # Categories are routed to teams: after-sales is not told it lacks battery experts.
+    gaps = html.split('id="gaps"')[1].split("</p>")[0]
+    assert "Batteries" not in gaps
     assert mine.status_code == 200
