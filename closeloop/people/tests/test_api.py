@@ -430,3 +430,48 @@ def test_routing_needs_are_those_of_the_team_s_categories(world):
     assert (needs[ours.pk], needs[anyones.pk]) == (2, 1)
     assert theirs.pk not in needs
     assert routing_skill_needs()[theirs.pk] == 4
+
+
+# role -> status for: Ann's records, assign Ann a course, the matrix, add a course,
+# Ann's checklist, record Ann's result, set Ann's skill
+ROLE_MATRIX = {
+    "anonymous": (401, 401, 401, 401, 401, 401, 401),
+    "user": (403, 403, 403, 403, 403, 403, 403),
+    "ann": (200, 403, 403, 403, 200, 403, 403),
+    "bob": (404, 404, 403, 403, 404, 404, 404),
+    "lead": (200, 201, 200, 403, 200, 201, 200),
+    "other_lead": (404, 404, 200, 403, 404, 404, 404),
+    "admin": (200, 201, 200, 201, 200, 201, 200),
+}
+
+
+@pytest.mark.parametrize("role", list(ROLE_MATRIX))
+def test_permission_matrix(api_as, world, role):
+    other_lead = lead_of(world["other_team"])
+    users = {
+        "anonymous": None,
+        "user": UserFactory(),
+        "ann": world["ann"].user,
+        "bob": world["bob"].user,
+        "lead": world["lead"].user,
+        "other_lead": other_lead.user,
+        "admin": world["admin"],
+    }
+    ann = world["ann"].pk
+    course, assessment = CourseFactory(), AssessmentFactory()
+    SkillFactory(code="t-matrix")
+    client = api_as(users[role])
+    observed = (
+        client.get(f"{BASE}/records", agent_id=ann).status_code,
+        client.post(f"{BASE}/records", {"agent_id": ann, "course_id": course.pk}).status_code,
+        client.get(f"{BASE}/matrix").status_code,
+        client.post(
+            f"{BASE}/courses", {"code": f"new-{role}", "title_en": "N", "title_zh": "新"}
+        ).status_code,
+        client.get(f"{BASE}/onboarding", agent_id=ann).status_code,
+        client.post(
+            f"{BASE}/assessments/{assessment.pk}/results", {"agent_id": ann, "score": 90}
+        ).status_code,
+        _send(client, "PUT", f"/agents/{ann}/skills/t-matrix", {"level": 3}).status_code,
+    )
+    assert observed == ROLE_MATRIX[role]
