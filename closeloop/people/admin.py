@@ -18,6 +18,7 @@ from closeloop.people.models import (
     TrainingCourse,
     TrainingRecord,
 )
+from closeloop.people.services_onboarding import agent_onboard
 
 
 class MembershipInline(admin.TabularInline):
@@ -48,6 +49,12 @@ class AgentAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "user__username", "user__email"]
     autocomplete_fields = ["user"]
     inlines = [AgentSkillInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """A new agent gets the onboarding checklist and the mandatory courses."""
+        super().save_related(request, form, formsets, change)
+        if not change:
+            agent_onboard(agent=form.instance, actor=request.user)  # type: ignore[arg-type]
 
 
 @admin.register(Skill)

@@ -71,3 +71,28 @@ def test_a_course_can_be_added_in_the_admin(admin_client):
     )
     assert response.status_code == 302, response.content.decode()[:1500]
     assert admin_client.get("/admin/people/trainingcourse/").content.decode().count("refunds-101")
+
+
+def test_an_agent_added_in_the_admin_is_onboarded(admin_client):
+    from closeloop.people.models import Agent, TrainingRecord
+
+    OnboardingItemFactory(title_en="Accounts")
+    CourseFactory(code="basics", is_mandatory_for_new_agents=True)
+    user = UserFactory(username="new.agent")
+    response = admin_client.post(
+        "/admin/people/agent/add/",
+        {
+            "user": user.pk,
+            "display_name": "New Agent",
+            "availability": "offline",
+            "capacity": "25",
+            "language": "zh-hans",
+            "skill_levels-TOTAL_FORMS": "0",
+            "skill_levels-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    agent = Agent.objects.get(user=user)
+    assert agent.onboarding.count() == 1
+    assert TrainingRecord.objects.get(agent=agent).course.code == "basics"
+    assert agent.started_on is not None
