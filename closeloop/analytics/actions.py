@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from closeloop.analytics.metrics import Scope, metric_get
+from closeloop.analytics.metrics import Scope, measuring, metric_get
 from closeloop.analytics.models import ActionStatus, Alert, CorrectiveAction, RootCause
 from closeloop.core import clock
 from closeloop.core.errors import ConcurrentChange, InvalidInput, InvalidTransition
@@ -256,8 +256,9 @@ def corrective_action_check_effect(*, action: CorrectiveAction) -> CorrectiveAct
     definition = metric_get(action.metric)
     scope = Scope.from_dict(action.scope)
     window = timedelta(hours=action.window_hours)
-    before = definition.measure(scope, action.measures_set_at - window, action.measures_set_at)
-    after = definition.measure(scope, action.effect_check_at - window, action.effect_check_at)
+    with measuring():
+        before = definition.measure(scope, action.measures_set_at - window, action.measures_set_at)
+        after = definition.measure(scope, action.effect_check_at - window, action.effect_check_at)
     improved = (
         definition.is_better(after.value, before.value)
         if before.value is not None and after.value is not None

@@ -14,7 +14,7 @@ from ninja import Field as SchemaField
 from ninja import Query, Router, Schema, Status
 
 from closeloop.analytics import actions, services
-from closeloop.analytics.metrics import Scope, all_metrics, metric_get, scope_check
+from closeloop.analytics.metrics import Scope, all_metrics, measuring, metric_get, scope_check
 from closeloop.analytics.models import AlertRule, CorrectiveAction
 from closeloop.analytics.schemas import (
     ActionCreateIn,
@@ -164,7 +164,8 @@ def measure_view(request: HttpRequest, query: Query[MeasureQuery]) -> Measuremen
     )
     definition = metric_get(query.metric)
     scope_check(definition, scope)
-    result = definition.measure(scope, query.start, query.end)
+    with measuring():
+        result = definition.measure(scope, query.start, query.end)
     return MeasurementOut(
         metric=definition.key,
         start=query.start,

@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from closeloop.analytics.actions import corrective_action_open_for_alert
-from closeloop.analytics.metrics import Scope, metric_get, scope_check
+from closeloop.analytics.metrics import Scope, measuring, metric_get, scope_check
 from closeloop.analytics.models import (
     Alert,
     AlertEvaluation,
@@ -267,7 +267,8 @@ def alert_rule_evaluate(*, rule: AlertRule, now: datetime | None = None) -> Eval
     now = now or clock.now()
     definition = metric_get(rule.metric)
     start = now - timedelta(hours=rule.window_hours)
-    measurement = definition.measure(rule_scope(rule), start, now)
+    with measuring():
+        measurement = definition.measure(rule_scope(rule), start, now)
     with transaction.atomic():
         open_alert = Alert.objects.filter(rule=rule, status=AlertStatus.FIRING).first()
         value = measurement.value

@@ -290,3 +290,23 @@ def test_bot_self_service_and_knowledge_use() -> None:
     ArticleUse.objects.create(article=article, kind=UseKind.VIEWED, ticket=viewed, created_at=at(2))
     assert value("self_service_share") == (60.0, 3, 5)
     assert value("knowledge_use_rate") == (50.0, 1, 2)
+
+
+@pytest.mark.django_db
+def test_category_scope_reaches_clocks_responses_and_reviews() -> None:
+    # One ticket in the category (and one outside) with a met clock, a CSAT 5 and a passed
+    # review: each metric scoped to the category sees exactly the one.
+    family = category("t-family")
+    inside = ticket(created=at(1), category=category("t-leaf", family))
+    outside = ticket(created=at(1), category=category("t-other"))
+    agent = AgentFactory()
+    csat_survey = survey("csat")
+    for row in (inside, outside):
+        clock_row(row, metric="first_response", started=at(1), due=at(2), stopped=at(1.5))
+        response(csat_survey, 5, answered=at(2), ticket_row=row)
+        review(row, agent, passed=True, submitted=at(3))
+    scoped = Scope(category_id=family.pk)
+    assert value("response_on_time_rate", scoped) == (100.0, 1, 1)
+    assert value("csat", scoped) == (100.0, 1, 1)
+    assert value("qa_pass_rate", scoped) == (100.0, 1, 1)
+    assert value("first_response_business_median", scoped) == (30.0, 30.0, 1)
