@@ -9,9 +9,11 @@ number means the same thing wherever it is shown.
 Which rows a period covers (the "cohort"): tickets opened in the period, except the
 resolution metrics (resolution time, first-contact resolution, reopen rate), which take the
 tickets resolved in it; survey responses answered in it; QA reviews submitted in it; bot
-conversations started in it. Every measurement is one aggregate query (self-service share:
-two counts), filtered on an indexed time column; medians and p90 read the durations of the
-period's cohort and rank them in Python, so SQLite and PostgreSQL give the same figure.
+conversations started in it. Every rate or average is one aggregate query (self-service
+share: two counts; a category scope first reads the subtree's ids), filtered on an indexed
+time column. Wall-clock medians and p90 are ranked by the database (a count, then the middle
+rows in order); business-minute ones count each clock on its calendar in Python. SQLite and
+PostgreSQL give the same figures.
 Percent metrics are in percent (0–100): a rule "complaint rate above 10" means 10 %.
 """
 
