@@ -1,8 +1,10 @@
 """Training and assessment services: assign, start, complete, overdue, refreshers, results."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from closeloop.core.clock import frozen_at
 from closeloop.core.errors import ConcurrentChange, InvalidInput, InvalidTransition
@@ -227,3 +229,13 @@ def test_the_refresher_sweep_is_registered_and_runs():
     training_complete(record=record, score=80, actor=None)
     assert training_refreshers_sweep.call() == 1
     assert training_refreshers_sweep.call() == 0
+
+
+@given(
+    day=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)),
+    months=st.integers(min_value=0, max_value=240),
+)
+def test_add_months_properties(day, months):
+    moved = add_months(day, months)
+    assert (moved.year * 12 + moved.month) - (day.year * 12 + day.month) == months
+    assert moved.day == day.day or (moved.day < day.day and (moved + timedelta(days=1)).day == 1)

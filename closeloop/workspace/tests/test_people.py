@@ -325,3 +325,15 @@ def test_page_actions_refuse_another_team_s_rows(team_world):
     record.refresh_from_db()
     assert record.status == "assigned"
     assert not outsider.onboarding.exists()
+
+
+def test_admin_without_an_agent_profile_sees_any_team_and_no_own_page(team_world):
+    admin = UserFactory(is_superuser=True)
+    other = team_world["outsider"].teams.get()
+    client = _client(admin)
+    html = client.get(TEAM_PAGE, {"team": other.pk}).content.decode()
+    assert f"Team skills and training: {other.name}" in html
+    assert "Oscar" in html
+    mine = client.get(MY_PAGE)
+    assert mine.status_code == 200
+    assert "has no agent profile" in mine.content.decode()
