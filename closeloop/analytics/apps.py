@@ -10,7 +10,8 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics")
 
     def ready(self) -> None:
-        from closeloop.analytics import tasks
+        # The built-in metric definitions register themselves with the registry.
+        from closeloop.analytics import metric_catalogue, tasks  # noqa: F401
         from closeloop.core import schedule
 
         schedule.register("analytics.alerts_sweep", tasks.alerts_sweep_task)
