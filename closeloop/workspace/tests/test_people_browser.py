@@ -56,6 +56,11 @@ def test_lead_sets_a_level_by_keyboard_at_1280(contexts, server):
     assert AgentSkill.objects.get(agent=ann, skill=skill).level == 3
     cell = page.locator(f"#matrix tr[data-agent='{ann.pk}'] td[data-skill='t-refunds']")
     assert cell.inner_text() == "3"
+    # On a phone the matrix scrolls inside its box and nothing else is wider than the screen.
+    phone = workspace_browser._signed_in(contexts, server, lead.user, viewport=PHONE).new_page()
+    phone.goto(f"http://{server}/agent/people/team/")
+    assert phone.locator("#matrix").is_visible()
+    assert not _overflows(phone)
 
 
 def test_agent_ticks_a_checklist_step_on_a_phone(contexts, server):
