@@ -97,11 +97,12 @@ def _agent(requester: Requester, agent_id: int, *, field: str = "agent_id") -> A
     return agent
 
 
-def _scope(requester: Requester, agent_id: int | None) -> list[int]:
-    """The agent ids a list covers: one agent (if visible), or all the requester sees."""
+def _scope(requester: Requester, agent_id: int | None) -> selectors.AgentIds:
+    """The agents a list covers: one agent (if visible), or all the requester sees (as a
+    subquery, so a large organisation is not one long list of ids)."""
     if agent_id is not None:
         return [_agent(requester, agent_id).pk]
-    return list(visible_agents(requester).values_list("pk", flat=True))
+    return visible_agents(requester).values("pk")
 
 
 def _record(requester: Requester, record_id: int) -> TrainingRecord:

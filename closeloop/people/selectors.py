@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 
@@ -26,10 +27,18 @@ COMPETENT_LEVEL = 3
 MIN_COMPETENT_ONLINE = 2
 
 
-def training_records(agent_ids: Iterable[int]) -> QuerySet[TrainingRecord]:
+AgentIds = Iterable[int] | QuerySet[Any, Any]
+
+
+def _ids(agent_ids: AgentIds) -> list[int] | QuerySet[Any, Any]:
+    """A subquery stays a subquery (one SQL statement); anything else becomes a list."""
+    return agent_ids if isinstance(agent_ids, QuerySet) else list(agent_ids)
+
+
+def training_records(agent_ids: AgentIds) -> QuerySet[TrainingRecord]:
     """The agents' training, open first by due date, then the rest newest first."""
     return (
-        TrainingRecord.objects.filter(agent_id__in=list(agent_ids))
+        TrainingRecord.objects.filter(agent_id__in=_ids(agent_ids))
         .select_related("agent", "course")
         .order_by(
             F("completed_at").desc(nulls_first=True),
@@ -39,16 +48,16 @@ def training_records(agent_ids: Iterable[int]) -> QuerySet[TrainingRecord]:
     )
 
 
-def training_open(agent_ids: Iterable[int]) -> QuerySet[TrainingRecord]:
+def training_open(agent_ids: AgentIds) -> QuerySet[TrainingRecord]:
     """The agents' assigned and started courses, soonest due first."""
     return (
-        TrainingRecord.objects.filter(agent_id__in=list(agent_ids), status__in=OPEN_TRAINING)
+        TrainingRecord.objects.filter(agent_id__in=_ids(agent_ids), status__in=OPEN_TRAINING)
         .select_related("agent", "course")
         .order_by("due_on", "pk")
     )
 
 
-def training_overdue(agent_ids: Iterable[int], *, today: date) -> QuerySet[TrainingRecord]:
+def training_overdue(agent_ids: AgentIds, *, today: date) -> QuerySet[TrainingRecord]:
     """Open courses past their due date."""
     return training_open(agent_ids).filter(due_on__lt=today)
 
@@ -86,16 +95,16 @@ def refreshers_due(today: date) -> list[TrainingRecord]:
     ]
 
 
-def assessment_results(agent_ids: Iterable[int]) -> QuerySet[AssessmentResult]:
+def assessment_results(agent_ids: AgentIds) -> QuerySet[AssessmentResult]:
     """The agents' assessment attempts, newest first."""
-    return AssessmentResult.objects.filter(agent_id__in=list(agent_ids)).select_related(
+    return AssessmentResult.objects.filter(agent_id__in=_ids(agent_ids)).select_related(
         "agent", "assessment", "assessed_by"
     )
 
 
-def mentorships(agent_ids: Iterable[int], *, active_only: bool = False) -> QuerySet[Mentorship]:
+def mentorships(agent_ids: AgentIds, *, active_only: bool = False) -> QuerySet[Mentorship]:
     """Pairs where one of the agents is the mentor or the mentee."""
-    ids = list(agent_ids)
+    ids = _ids(agent_ids)
     pairs = Mentorship.objects.filter(Q(mentor_id__in=ids) | Q(mentee_id__in=ids))
     if active_only:
         pairs = pairs.filter(is_active=True)
