@@ -178,10 +178,10 @@ def mine(request: HttpRequest, requester: Requester) -> HttpResponse:
         try:
             if action in ("done", "undo") and step is not None:
                 change = onboarding_step_done if action == "done" else onboarding_step_undo
-                change(progress=step, actor=request.user)  # type: ignore[arg-type]
+                change(progress=step, actor=requester.user)
                 message = _("Checklist updated.")
             elif action == "start" and record is not None:
-                training_start(record=record, actor=request.user)  # type: ignore[arg-type]
+                training_start(record=record, actor=requester.user)
                 message = _("Course started.")
             else:
                 error = _("That step or course is not yours, or no longer exists.")
