@@ -166,3 +166,15 @@ def test_the_header_links_alerts_for_leads_only(lead_client: Client) -> None:
     assert '<a href="/agent/analytics/alerts/" aria-current="page">Alerts</a>' in page
     inbox = signed_in(AgentFactory().user).get("/agent/").content.decode()
     assert "/agent/analytics/alerts/" not in inbox
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "model", ["alertrule", "alert", "alertevaluation", "alertnotification", "correctiveaction"]
+)
+def test_admin_lists_are_read_only(model: str) -> None:
+    fired_action()
+    client = signed_in(UserFactory(is_superuser=True, is_staff=True))
+    listed = client.get(f"/admin/analytics/{model}/")
+    assert listed.status_code == 200
+    assert client.get(f"/admin/analytics/{model}/add/").status_code == 403
