@@ -12,6 +12,7 @@ from closeloop.analytics.models import ActionStatus, AlertRule, CorrectiveAction
 from closeloop.analytics.services import alert_rule_evaluate
 from closeloop.analytics.tests.factories import at, rule, ticket
 from closeloop.people.tests.factories import AgentFactory, TeamFactory, UserFactory, lead_of
+from closeloop.portal.tests.support import signed_in_client
 
 PAGES = [
     "/agent/analytics/alerts/",
@@ -63,6 +64,9 @@ def test_leads_and_admins_open_the_pages_agents_do_not(path: str) -> None:
     anonymous = Client().get(path)
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith("/agent/login/")
+    # A customer signed in to the portal is nobody in the workspace.
+    customer, _customer = signed_in_client()
+    assert customer.get(path)["Location"].startswith("/agent/login/")
 
 
 @pytest.mark.django_db
