@@ -22,6 +22,7 @@ from closeloop.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from closeloop.knowledge.models import Article
 from closeloop.people.access import Requester
 from closeloop.people.models import Agent, Team
 from closeloop.quality.access import leads_agent, require_agent, require_lead
@@ -119,6 +120,12 @@ def _check_criteria(criteria: Sequence[CriterionSpec]) -> None:
             raise InvalidInput(
                 _("Weights are 1–100 and points 1–10."), details={"field": "criteria"}
             )
+    article_ids = {spec.standard_article_id for spec in criteria} - {None}
+    if article_ids and Article.objects.filter(pk__in=article_ids).count() != len(article_ids):
+        raise InvalidInput(
+            _("A service standard refers to an article that does not exist."),
+            details={"field": "criteria"},
+        )
 
 
 @transaction.atomic
@@ -154,15 +161,19 @@ def scorecard_save(
             )
             if updated != 1:
                 raise ConcurrentChange(_("The scorecard was changed meanwhile; try again."))
-        scorecard = Scorecard.objects.create(
-            code=code,
-            version=version,
-            name_en=name_en,
-            name_zh=name_zh,
-            pass_mark=pass_mark,
-            is_current=True,
-            created_at=clock.now(),
-        )
+        try:
+            with transaction.atomic():
+                scorecard = Scorecard.objects.create(
+                    code=code,
+                    version=version,
+                    name_en=name_en,
+                    name_zh=name_zh,
+                    pass_mark=pass_mark,
+                    is_current=True,
+                    created_at=clock.now(),
+                )
+        except IntegrityError:
+            raise ConcurrentChange(_("The scorecard was changed meanwhile; try again.")) from None
     Criterion.objects.bulk_create(
         Criterion(
             scorecard=scorecard,

@@ -190,3 +190,37 @@ def test_calibration_and_a_draw_through_the_api(world):
     assert drawn.json()["count"] == 1  # calibration reviews do not keep a ticket out of samples
     bad_week = clients["lead"].post(f"{BASE}/plans/{plan.json()['id']}/draw", {"week": "soon"})
     assert bad_week.status_code in (400, 422)
+
+
+def test_a_scorecard_with_a_missing_standard_article_is_refused(world):
+    body = {
+        **SCORECARD,
+        "criteria": [{**SCORECARD["criteria"][0], "standard_article_id": 999999}],
+    }
+
+    response = world["clients"]["lead"].post(BASE + "/scorecards", body)
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_input")
+    assert not Scorecard.objects.filter(code="chat").exists()
+
+
+def test_a_scorecard_in_use_gets_a_new_version_through_the_api(world):
+    lead = world["clients"]["lead"]
+    first = lead.post(BASE + "/scorecards", SCORECARD).json()
+    chat = Scorecard.objects.get(pk=first["id"])
+    Review.objects.create(
+        ticket=world["ticket"],
+        agent=world["agent"],
+        reviewer=world["reviewer"],
+        scorecard=chat,
+        assigned_at=world["ticket"].created_at,
+    )
+
+    second = lead.post(BASE + "/scorecards", {**SCORECARD, "pass_mark": 60}).json()
+
+    assert (second["version"], second["pass_mark"], second["is_current"]) == (2, 60, True)
+    listed = lead.get(BASE + "/scorecards", all_versions="true").json()
+    assert [(s["version"], s["is_current"]) for s in listed if s["code"] == "chat"] == [
+        (2, True),
+        (1, False),
+    ]
