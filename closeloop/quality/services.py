@@ -120,7 +120,7 @@ def _check_criteria(criteria: Sequence[CriterionSpec]) -> None:
             raise InvalidInput(
                 _("Weights are 1–100 and points 1–10."), details={"field": "criteria"}
             )
-    article_ids = {spec.standard_article_id for spec in criteria} - {None}
+    article_ids = {s.standard_article_id for s in criteria if s.standard_article_id is not None}
     if article_ids and Article.objects.filter(pk__in=article_ids).count() != len(article_ids):
         raise InvalidInput(
             _("A service standard refers to an article that does not exist."),
