@@ -1,6 +1,7 @@
 """Submitting a review in a real Chromium (Playwright) against uvicorn, at 1280 px: the
 reviewer reads the conversation and its checks, a missing score is reported beside its field,
-then the review goes in and the result shows."""
+then the review goes in and the result shows. Screenshots go to
+docs/screenshots/workspace-quality-*.png when CLOSELOOP_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
@@ -68,6 +69,7 @@ def test_a_reviewer_submits_a_review(contexts: Any, server: str) -> None:
         ("Closing", "0"),
     ):
         page.get_by_label(label, exact=True).select_option(points)
+    workspace_browser._screenshot(page, "quality-review")
     page.get_by_role("button", name="Submit review").click()
     error = page.locator("#id_points_compliance-error")
     error.wait_for()
@@ -79,6 +81,7 @@ def test_a_reviewer_submits_a_review(contexts: Any, server: str) -> None:
     page.get_by_role("button", name="Submit review").click()
     page.locator("#review-result").wait_for()
 
+    workspace_browser._screenshot(page, "quality-result")
     assert "Critical criterion failed" in page.locator("#review-result").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
     review.refresh_from_db()
