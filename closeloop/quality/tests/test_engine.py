@@ -170,3 +170,31 @@ def test_the_sweep_back_fills_and_the_task_checks_one_ticket():
     assert quality_sweep_task.call() == 0
     assert checks_run_task.call(first.pk) == 8
     assert CheckResult.objects.filter(ticket=first).count() == 8
+
+
+def test_the_qa_command_back_fills_and_draws():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from closeloop.quality.models import SamplingPlan
+
+    agent = AgentFactory()
+    conversation(agent, GOOD_EN)
+    CheckResult.objects.all().delete()
+    out = StringIO()
+
+    call_command("qa", "check", stdout=out)
+    call_command("qa", "check", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "Checked 1 tickets (8 results).",
+        "Checked 0 tickets (0 results).",
+    ]
+    SamplingPlan.objects.create(name="weekly", created_at=T0)
+    with pytest.raises(CommandError):
+        call_command("qa", "draw", "nope", "--week", "2026-03-02")
+    with pytest.raises(CommandError):
+        call_command("qa", "draw", "weekly", "--week", "soon")
+    call_command("qa", "draw", "weekly", "--week", "2026-03-04", stdout=out)
+    assert out.getvalue().splitlines()[-1] == "0 reviews queued for the week of 2026-03-02."
