@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from closeloop.people.models import Agent
 from closeloop.quality.models import Criterion
 
 MAX_TEXT = 5000
@@ -88,3 +89,22 @@ class SettleForm(forms.Form):
         if cleaned.get("decision") == "upheld" and cleaned.get("adjusted_score") is None:
             self.add_error("adjusted_score", _("Give the adjusted score to uphold the dispute."))
         return cleaned
+
+
+class CalibrationForm(forms.Form):
+    """A lead picks a resolved conversation (by ticket number) and the reviewers."""
+
+    ticket_number = forms.IntegerField(label=_("Ticket number"), min_value=1)
+    reviewers = forms.ModelMultipleChoiceField(
+        label=_("Reviewers (at least two)"),
+        queryset=Agent.objects.filter(user__is_active=True).order_by("display_name"),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    title = forms.CharField(label=_("Title"), required=False, max_length=200)
+
+    def clean_reviewers(self) -> Any:
+        """Two reviewers at least."""
+        reviewers = self.cleaned_data["reviewers"]
+        if len(reviewers) < 2:
+            raise forms.ValidationError(_("Choose at least two reviewers."))
+        return reviewers

@@ -230,3 +230,37 @@ def test_a_call_is_reviewed_from_its_transcript_and_recording_link(world):
     assert 'href="https://calls.example.com/r/42.mp3"' in html
     assert "javascript:alert" not in html
     assert "my parcel is late" in html
+
+
+def test_a_lead_starts_a_calibration_from_the_quality_page(world):
+    from closeloop.quality.models import CalibrationSession
+
+    lead = client_for(world["lead"].user)
+    other = AgentFactory(display_name="Oli")
+    reviewers = [str(world["reviewer"].pk), str(other.pk)]
+
+    too_few = lead.post(
+        "/agent/quality/",
+        {"ticket_number": world["ticket"].number, "reviewers": reviewers[:1]},
+    )
+    unknown = lead.post("/agent/quality/", {"ticket_number": 999999, "reviewers": reviewers})
+    with_agent = lead.post(
+        "/agent/quality/",
+        {"ticket_number": world["ticket"].number, "reviewers": [*reviewers, world["agent"].pk]},
+    )
+    assert (too_few.status_code, unknown.status_code, with_agent.status_code) == (400, 400, 400)
+    assert 'id="id_reviewers-error"' in too_few.content.decode()
+    assert 'id="id_ticket_number-error"' in unknown.content.decode()
+    assert "do not review their own" in with_agent.content.decode()
+    assert not CalibrationSession.objects.exists()
+
+    started = lead.post(
+        "/agent/quality/",
+        {"ticket_number": world["ticket"].number, "reviewers": reviewers, "title": "Week 10"},
+    )
+
+    session = CalibrationSession.objects.get()
+    assert started.status_code == 302
+    assert started["Location"] == f"/agent/quality/calibrations/{session.pk}/"
+    assert session.reviews.count() == 2
+    assert client_for(world["agent"].user).post("/agent/quality/", {}).status_code == 403

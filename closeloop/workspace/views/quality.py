@@ -22,12 +22,14 @@ from closeloop.quality.access import is_quality_lead, leads_agent, reviews_for_r
 from closeloop.quality.models import CalibrationSession, Dispute, Review, ReviewStatus
 from closeloop.quality.services import (
     CriterionInput,
+    calibration_create,
     dispute_raise,
     dispute_settle,
     review_submit,
 )
+from closeloop.tickets.selectors import tickets_visible_to
 from closeloop.workspace.access import Requester, workspace_view
-from closeloop.workspace.forms_quality import DisputeForm, ReviewForm, SettleForm
+from closeloop.workspace.forms_quality import CalibrationForm, DisputeForm, ReviewForm, SettleForm
 
 SCORE_DAYS = 30
 LIST_LIMIT = 50
@@ -45,12 +47,22 @@ def _led_agent_ids(requester: Requester) -> list[int] | None:
     return list(TeamMembership.objects.filter(team__in=led).values_list("agent_id", flat=True))
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @workspace_view
 def home(request: HttpRequest, requester: Requester) -> HttpResponse:
-    """My review queue, my reviews as an agent, and (for leads) what waits for them."""
+    """My review queue, my reviews as an agent, and (for leads) what waits for them and the
+    form that starts a calibration."""
     agent = requester.agent
     is_lead = is_quality_lead(requester)
+    if request.method == "POST" and not is_lead:
+        return _forbidden(request, _("This page is for team leads."))
+    calibration_form = CalibrationForm(request.POST or None) if is_lead else None
+    status = 200
+    if calibration_form is not None and request.method == "POST":
+        started = _start_calibration(requester, calibration_form)
+        if started is not None:
+            return redirect("workspace:quality-calibration", session_id=started.pk)
+        status = 400
     context: dict[str, Any] = {
         "agent": agent,
         "is_lead": is_lead,
@@ -63,7 +75,32 @@ def home(request: HttpRequest, requester: Requester) -> HttpResponse:
         context["calibrations"] = list(
             CalibrationSession.objects.select_related("ticket").order_by("-created_at")[:10]
         )
-    return render(request, "workspace/quality.html", context)
+        context["calibration_form"] = calibration_form
+    return render(request, "workspace/quality.html", context, status=status)
+
+
+def _start_calibration(requester: Requester, form: CalibrationForm) -> CalibrationSession | None:
+    """Start the calibration the form describes; errors go beside the fields."""
+    if not form.is_valid():
+        return None
+    ticket = tickets_visible_to(requester).filter(number=form.cleaned_data["ticket_number"]).first()
+    if ticket is None:
+        form.add_error("ticket_number", _("No such ticket."))
+        return None
+    try:
+        return calibration_create(
+            ticket=ticket,
+            reviewer_ids=[reviewer.pk for reviewer in form.cleaned_data["reviewers"]],
+            title=form.cleaned_data["title"],
+            actor=requester,
+        )
+    except CloseloopError as refused:
+        field = refused.details.get("field")
+        form.add_error(
+            "reviewers" if field == "reviewer_ids" else "ticket_number" if field else None,
+            str(refused.message),
+        )
+        return None
 
 
 def _settleable_ids(requester: Requester) -> list[int] | None:
