@@ -242,9 +242,10 @@ def check_apology(conversation: Conversation, lexicon: Lexicon) -> Outcome:
 def check_silence(conversation: Conversation, lexicon: Lexicon) -> Outcome:
     """On a chat channel, every wait of the customer for a person's reply stayed in the limit.
 
-    A wait starts at the first customer message after a reply (or the first message once an
-    agent has taken part) and ends at the next public agent reply; bot answers before the
-    hand-off do not count, waits the conversation ended in do not either.
+    A wait starts at the first customer message after a reply and ends at the next public
+    agent reply; a bot answer ends a wait too (the customer was answered), so the wait for a
+    person starts at the message after the bot's last answer. A wait the conversation ended
+    in (no reply came) is not counted.
     """
     if conversation.channel not in CHAT_CHANNELS:
         return NOT_APPLICABLE, ""
@@ -262,6 +263,8 @@ def check_silence(conversation: Conversation, lexicon: Lexicon) -> Outcome:
                 longest = max(longest, line.created_at - waiting_since)
             waiting_since = None
             replied = True
+        elif line.author_kind == "bot":
+            waiting_since = None  # answered by the bot: the wait for a person starts later
     if not replied:
         return NOT_APPLICABLE, ""
     if longest > lexicon.silence:

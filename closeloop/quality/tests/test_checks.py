@@ -180,3 +180,15 @@ def test_a_custom_phrase_list_replaces_the_defaults():
     assert results["greeting"] == (PASSED, "howdy")
     assert results["closing"] == (PASSED, "cheers")
     assert run_checks(conversation, LEXICON)["greeting"][0] == FAILED
+
+
+def test_time_with_the_bot_is_not_a_silence():
+    conversation = convo(
+        ("customer", "where is my parcel", 0),
+        ("bot", "It is on its way. Talk to a person?", 0.1),
+        ("customer", "yes please, 人工", 30),
+        ("agent", "Hello, I'm here.", 33),
+        channel="chat",
+    )
+
+    assert run_checks(conversation, LEXICON)["silence"] == (PASSED, "")
