@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.people.models import Agent
-from closeloop.quality.models import Criterion
+from closeloop.quality.models import Criterion, SamplingPlan
 
 MAX_TEXT = 5000
 
@@ -108,3 +108,14 @@ class CalibrationForm(forms.Form):
         if len(reviewers) < 2:
             raise forms.ValidationError(_("Choose at least two reviewers."))
         return reviewers
+
+
+class DrawForm(forms.Form):
+    """A lead draws a plan's sample for a week (drawing again changes nothing)."""
+
+    plan = forms.ModelChoiceField(
+        label=_("Sampling plan"), queryset=SamplingPlan.objects.filter(is_active=True)
+    )
+    week = forms.DateField(
+        label=_("A day of the week"), widget=forms.DateInput(attrs={"type": "date"})
+    )

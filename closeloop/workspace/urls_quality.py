@@ -10,4 +10,5 @@ urlpatterns = [
     path("quality/disputes/", quality.disputes, name="quality-disputes"),
     path("quality/calibrations/<int:session_id>/", quality.calibration, name="quality-calibration"),
     path("quality/scores/", quality.scores, name="quality-scores"),
+    path("quality/plans/", quality.plans, name="quality-plans"),
 ]

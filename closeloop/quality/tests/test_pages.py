@@ -264,3 +264,26 @@ def test_a_lead_starts_a_calibration_from_the_quality_page(world):
     assert started["Location"] == f"/agent/quality/calibrations/{session.pk}/"
     assert session.reviews.count() == 2
     assert client_for(world["agent"].user).post("/agent/quality/", {}).status_code == 403
+
+
+def test_a_lead_draws_a_week_on_the_plans_page(world):
+    from closeloop.quality.models import SampleDraw, SamplingPlan
+
+    plan = SamplingPlan.objects.create(
+        name="Weekly", amount=2, created_at=world["ticket"].created_at
+    )
+    plan.reviewers.set([world["reviewer"]])
+    lead = client_for(world["lead"].user)
+
+    bad = lead.post("/agent/quality/plans/", {"plan": plan.pk, "week": "someday"})
+    assert bad.status_code == 400
+    assert 'id="id_week-error"' in bad.content.decode()
+    assert not SampleDraw.objects.exists()
+
+    drawn = lead.post("/agent/quality/plans/", {"plan": plan.pk, "week": "2026-03-04"})
+
+    html = drawn.content.decode()
+    assert drawn.status_code == 200
+    assert "queued for the week of 2026-03-02" in html
+    assert SampleDraw.objects.get().week.isoformat() == "2026-03-02"
+    assert client_for(world["agent"].user).get("/agent/quality/plans/").status_code == 403

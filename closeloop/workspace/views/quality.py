@@ -19,7 +19,15 @@ from closeloop.core.errors import CloseloopError
 from closeloop.people.models import Agent, TeamMembership, TeamRole
 from closeloop.quality import selectors
 from closeloop.quality.access import is_quality_lead, leads_agent, reviews_for_requester
-from closeloop.quality.models import CalibrationSession, Dispute, Review, ReviewStatus
+from closeloop.quality.models import (
+    CalibrationSession,
+    Dispute,
+    Review,
+    ReviewStatus,
+    SampleDraw,
+    SamplingPlan,
+)
+from closeloop.quality.sampling import sampling_draw, week_start
 from closeloop.quality.services import (
     CriterionInput,
     calibration_create,
@@ -29,7 +37,13 @@ from closeloop.quality.services import (
 )
 from closeloop.tickets.selectors import tickets_visible_to
 from closeloop.workspace.access import Requester, workspace_view
-from closeloop.workspace.forms_quality import CalibrationForm, DisputeForm, ReviewForm, SettleForm
+from closeloop.workspace.forms_quality import (
+    CalibrationForm,
+    DisputeForm,
+    DrawForm,
+    ReviewForm,
+    SettleForm,
+)
 
 SCORE_DAYS = 30
 LIST_LIMIT = 50
@@ -304,3 +318,41 @@ def scores(request: HttpRequest, requester: Requester) -> HttpResponse:
     )
     rows = [(agent, by_agent[agent.pk]) for agent in agents]
     return render(request, "workspace/quality_scores.html", {"rows": rows, "days": SCORE_DAYS})
+
+
+@require_http_methods(["GET", "POST"])
+@workspace_view
+def plans(request: HttpRequest, requester: Requester) -> HttpResponse:
+    """The sampling plans, their recent draws, and a form to draw a week by hand."""
+    if not is_quality_lead(requester):
+        return _forbidden(request, _("This page is for team leads."))
+    form = DrawForm(request.POST or None)
+    status = 200
+    message = ""
+    if request.method == "POST":
+        if form.is_valid():
+            week = week_start(form.cleaned_data["week"])
+            try:
+                reviews = sampling_draw(plan=form.cleaned_data["plan"], week=week, actor=requester)
+            except CloseloopError as refused:
+                form.add_error(None, str(refused.message))
+                status = refused.http_status
+            else:
+                message = _("%(count)d conversations queued for the week of %(week)s.") % {
+                    "count": len(reviews),
+                    "week": week.isoformat(),
+                }
+        else:
+            status = 400
+    draws = SampleDraw.objects.select_related("plan").order_by("-week", "plan__name")[:20]
+    return render(
+        request,
+        "workspace/quality_plans.html",
+        {
+            "plans": SamplingPlan.objects.select_related("team").prefetch_related("reviewers"),
+            "draws": draws,
+            "form": form,
+            "message": message,
+        },
+        status=status,
+    )
