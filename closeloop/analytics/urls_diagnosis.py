@@ -1,0 +1,5 @@
+"""Analytics pages: diagnosis (included by closeloop/analytics/urls.py)."""
+
+from django.urls import URLPattern, path  # noqa: F401
+
+urlpatterns: list[URLPattern] = []
