@@ -401,3 +401,4 @@ class CorrectiveAction(models.Model):
     def is_overdue(self, now: datetime) -> bool:
         """Still waiting for its cause and measures after the due time."""
         return self.status == ActionStatus.OPEN and self.due_at < now
+from closeloop.analytics.models_diagnosis import ImprovementEffort  # noqa: E402,F401
