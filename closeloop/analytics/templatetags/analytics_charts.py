@@ -12,6 +12,7 @@ from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from closeloop.analytics import charts
 
@@ -60,3 +61,57 @@ def _text(options: dict[str, Any]) -> dict[str, Any]:
     """Lazy translations and other labels as plain strings for the builders."""
     labels = {"title", "goal_label", "baseline_label", "unit"}
     return {key: str(value) if key in labels else value for key, value in options.items()}
+
+
+# --- helpers for the dashboard templates ------------------------------------------------------
+
+
+@register.filter
+def get_item(mapping: dict[str, Any], key: str) -> Any:
+    """``mapping[key]`` (None when missing)."""
+    return mapping.get(key)
+
+
+@register.filter
+def metric_items(rows: Sequence[Any], key: str) -> list[tuple[str, float | None]]:
+    """``(label, value)`` of metric ``key`` for each grouped row (for a bar chart)."""
+    return [(str(row.label), row.values[key].value) for row in rows]
+
+
+@register.filter
+def accuracy_items(rows: Sequence[Any]) -> list[tuple[str, float | None]]:
+    """``(category, accuracy)`` for each classification row (for a bar chart)."""
+    language = get_language() or "en"
+    return [
+        (row.category.display_name(language) if row.category else "–", row.accuracy) for row in rows
+    ]
+
+
+@register.simple_tag
+def category_name(category: Any) -> str:
+    """A category's name in the page's language."""
+    return str(category.display_name(get_language() or "en"))
+
+
+@register.simple_tag
+def drill_query(key: str, period: Any, scope: Any) -> str:
+    """The drill-down page's query for metric ``key`` in ``scope`` over ``period``."""
+    from closeloop.analytics.dashboard_sections import drill_query as build
+
+    return build(key, period, scope)
+
+
+@register.simple_tag
+def sla_stacked(
+    rows: Sequence[dict[str, Any]], name_field: str, *, title: str, warnings: str, breaches: str
+) -> SafeString:
+    """Warnings and breaches per policy or team as stacked bars."""
+    names = [str(row[name_field] or "–") for row in rows]
+    return charts.stacked_bars(
+        names,
+        [
+            (str(warnings), [float(row["warnings"]) for row in rows]),
+            (str(breaches), [float(row["breaches"]) for row in rows]),
+        ],
+        title=str(title),
+    )

@@ -1,0 +1,359 @@
+"""The dashboards beyond the overview: the customer journey and channels, teams and agents,
+SLA, surveys, classification quality, and the tickets behind a figure (drill-down).
+
+Read-only; rates and times come from the metric registry through ``dashboards.grouped``, the
+rest (breaches by policy, score distributions, confusion pairs) are grouped counts of one
+query each.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from closeloop.analytics.dashboards import GroupRow, Period, grouped
+from closeloop.analytics.metrics import (
+    RESOLVED_STATUSES,
+    Scope,
+    metric_get,
+    opened,
+    resolved,
+    scope_check,
+)
+from closeloop.core.errors import InvalidInput
+from closeloop.feedback.models import SCALES, FollowUpOutcome, Response, SurveyType
+from closeloop.people.models import Agent, Team
+from closeloop.quality.selectors import QualityScore, quality_scores
+from closeloop.sla.models import TicketClock
+from closeloop.tickets.models import OPEN_STATUSES, Channel, Ticket, Touchpoint
+from closeloop.triage.models import Category, TicketTriage, TriageCorrection
+
+JOURNEY_METRICS = ("volume", "complaint_rate", "csat", "response_on_time_rate")
+TEAM_METRICS = (
+    "volume",
+    "first_response_median",
+    "resolution_median",
+    "response_on_time_rate",
+    "csat",
+)
+AT_RISK_LIMIT = 50
+COMMENTS_LIMIT = 20
+CONFUSION_LIMIT = 10
+SCOPE_PARAMS = ("touchpoint", "channel", "team", "agent", "category", "kind", "priority")
+
+
+def drill_query(key: str, period: Period, scope: Scope) -> str:
+    """The query string of the drill-down page for metric ``key`` in ``scope``."""
+    params = {"metric": key, **period.query()}
+    for name, param in (
+        ("touchpoint", "touchpoint"),
+        ("channel", "channel"),
+        ("team_id", "team"),
+        ("agent_id", "agent"),
+        ("category_id", "category"),
+        ("kind", "kind"),
+        ("priority", "priority"),
+    ):
+        value = getattr(scope, name)
+        if value not in ("", None):
+            params[param] = str(value)
+    return urlencode(params)
+
+
+def scope_parse(params: dict[str, str]) -> Scope:
+    """The scope named by query parameters; InvalidInput names a wrong one."""
+    values: dict[str, object] = {}
+    for param, name in (("team", "team_id"), ("agent", "agent_id"), ("category", "category_id")):
+        raw = params.get(param, "").strip()
+        if raw:
+            if not raw.isdigit():
+                raise InvalidInput(_("Not a number."), details={"field": param})
+            values[name] = int(raw)
+    for param in ("touchpoint", "channel", "kind", "priority"):
+        raw = params.get(param, "").strip()
+        if raw:
+            values[param] = raw
+    return Scope(**values)  # type: ignore[arg-type]
+
+
+# --- journey and channels ---------------------------------------------------------------------
+
+
+def journey_data(period: Period) -> tuple[list[GroupRow], list[GroupRow]]:
+    """Volume, complaint rate, CSAT and response on-time per touchpoint (in journey order)
+    and per inbound channel."""
+    stages = [(label, Scope(touchpoint=value)) for value, label in Touchpoint.choices]
+    channels = [
+        (label, Scope(channel=value)) for value, label in Channel.choices if value != Channel.SMS
+    ]
+    return grouped(JOURNEY_METRICS, stages, period), grouped(JOURNEY_METRICS, channels, period)
+
+
+# --- teams and agents -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    """An agent's workload, speed and quality over the period."""
+
+    agent: Agent
+    row: GroupRow
+    open_now: int
+    quality: QualityScore | None
+
+
+def team_data(period: Period, team_ids: list[int] | None) -> tuple[list[GroupRow], list[AgentRow]]:
+    """Each team's and each agent's figures (``team_ids`` None: every team)."""
+    teams = Team.objects.order_by("name")
+    agents = Agent.objects.filter(user__is_active=True).order_by("display_name")
+    if team_ids is not None:
+        teams = teams.filter(pk__in=team_ids)
+        agents = agents.filter(memberships__team_id__in=team_ids).distinct()
+    team_rows = grouped(TEAM_METRICS, [(t.name, Scope(team_id=t.pk)) for t in teams], period)
+    agent_list = list(agents)
+    agent_rows = grouped(
+        TEAM_METRICS, [(a.display_name, Scope(agent_id=a.pk)) for a in agent_list], period
+    )
+    open_counts = dict(
+        Ticket.objects.filter(assignee__in=agent_list, status__in=OPEN_STATUSES)
+        .values("assignee")
+        .annotate(count=Count("pk"))
+        .values_list("assignee", "count")
+    )
+    scores = quality_scores(
+        agent_ids=[a.pk for a in agent_list], start=period.start, end=period.end
+    )
+    return team_rows, [
+        AgentRow(agent, row, open_counts.get(agent.pk, 0), scores.get(agent.pk))
+        for agent, row in zip(agent_list, agent_rows, strict=True)
+    ]
+
+
+# --- SLA --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlaData:
+    """Tickets at risk now, and warnings and breaches in the period by policy and team."""
+
+    at_risk: list[TicketClock]
+    at_risk_count: int
+    by_policy: list[dict[str, object]]
+    by_team: list[dict[str, object]]
+    warnings: int
+    breaches: int
+
+
+def sla_data(period: Period, now: datetime) -> SlaData:
+    """Running clocks past their warning (soonest due first), and the period's warnings and
+    breaches grouped by policy and by the ticket's team."""
+    running = TicketClock.objects.filter(
+        stopped_at__isnull=True,
+        paused_since__isnull=True,
+        warn_at__lte=now,
+        ticket__status__in=OPEN_STATUSES,
+    )
+    at_risk = list(
+        running.select_related("ticket", "ticket__assignee", "policy").order_by("due_at")[
+            :AT_RISK_LIMIT
+        ]
+    )
+    in_period = TicketClock.objects.filter(
+        Q(warned_at__gte=period.start, warned_at__lt=period.end)
+        | Q(breached_at__gte=period.start, breached_at__lt=period.end)
+    )
+    counts = {
+        "warnings": Count("pk", filter=Q(warned_at__gte=period.start, warned_at__lt=period.end)),
+        "breaches": Count(
+            "pk", filter=Q(breached_at__gte=period.start, breached_at__lt=period.end)
+        ),
+    }
+    by_policy = list(
+        in_period.values("policy__name").annotate(**counts).order_by("-breaches", "policy__name")
+    )
+    by_team = list(
+        in_period.values("ticket__team__name", "ticket__team")
+        .annotate(**counts)
+        .order_by("-breaches", "ticket__team__name")
+    )
+    totals = in_period.aggregate(**counts)
+    return SlaData(
+        at_risk=at_risk,
+        at_risk_count=running.count(),
+        by_policy=by_policy,
+        by_team=by_team,
+        warnings=totals["warnings"] or 0,
+        breaches=totals["breaches"] or 0,
+    )
+
+
+# --- surveys ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurveyDistribution:
+    """One survey type's responses in the period, score by score."""
+
+    survey_type: str
+    label: str | Promise
+    buckets: list[tuple[str, int]]
+    total: int
+
+
+def survey_data(
+    period: Period,
+) -> tuple[list[SurveyDistribution], list[Response], list[tuple[str | Promise, int]]]:
+    """The score distribution per survey type, the latest comments, follow-up outcomes."""
+    answered = Response.objects.filter(answered_at__gte=period.start, answered_at__lt=period.end)
+    counts = Counter(
+        {
+            (row["survey_type"], row["score"]): row["count"]
+            for row in answered.values("survey_type", "score").annotate(count=Count("pk"))
+        }
+    )
+    distributions = []
+    for value, label in SurveyType.choices:
+        low, high = SCALES[value]
+        buckets = [(str(score), counts[(value, score)]) for score in range(low, high + 1)]
+        distributions.append(
+            SurveyDistribution(value, label, buckets, sum(count for _, count in buckets))
+        )
+    comments = list(
+        answered.exclude(comment="")
+        .select_related("ticket")
+        .order_by("-answered_at", "-pk")[:COMMENTS_LIMIT]
+    )
+    outcome_counts = dict(
+        answered.exclude(follow_up_outcome="")
+        .values("follow_up_outcome")
+        .annotate(count=Count("pk"))
+        .values_list("follow_up_outcome", "count")
+    )
+    outcomes = [(label, outcome_counts.get(value, 0)) for value, label in FollowUpOutcome.choices]
+    return distributions, comments, outcomes
+
+
+# --- classification quality -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryAccuracy:
+    """How often the classifier's suggestion of one category stood."""
+
+    category: Category | None
+    suggested: int
+    corrected: int
+
+    @property
+    def accuracy(self) -> float | None:
+        return (
+            100.0 * (self.suggested - self.corrected) / self.suggested if self.suggested else None
+        )
+
+
+@dataclass(frozen=True)
+class ClassificationData:
+    """The classifier's accuracy in the period, per suggested category, and the top
+    confusions (suggested → what the agent chose)."""
+
+    suggested: int
+    corrected: int
+    by_category: list[CategoryAccuracy]
+    confusions: list[tuple[Category | None, Category | None, int]]
+
+    @property
+    def accuracy(self) -> float | None:
+        return (
+            100.0 * (self.suggested - self.corrected) / self.suggested if self.suggested else None
+        )
+
+
+def classification_data(period: Period) -> ClassificationData:
+    """Tickets opened in the period that the classifier categorised (a classifier version is
+    recorded); one counts as corrected when the first agent correction changed the category.
+    The suggested category is that correction's "from" category, else the current one."""
+    suggested = TicketTriage.objects.filter(
+        ticket__created_at__gte=period.start,
+        ticket__created_at__lt=period.end,
+        classifier_version__isnull=False,
+    )
+    first_corrections = (
+        TriageCorrection.objects.filter(ticket__in=suggested.values("ticket_id"))
+        .values("ticket_id")
+        .annotate(first=Min("pk"))
+        .values_list("first", flat=True)
+    )
+    corrections = list(
+        TriageCorrection.objects.filter(pk__in=list(first_corrections)).values_list(
+            "ticket_id", "from_category_id", "to_category_id"
+        )
+    )
+    corrected_from = {ticket: source for ticket, source, _target in corrections}
+    per_category: Counter[int | None] = Counter()
+    wrong_per_category: Counter[int | None] = Counter()
+    confusions: Counter[tuple[int | None, int]] = Counter()
+    for ticket_id, category_id in suggested.values_list("ticket_id", "category_id"):
+        per_category[corrected_from.get(ticket_id, category_id)] += 1
+    for _ticket, source, target in corrections:
+        if source != target:
+            wrong_per_category[source] += 1
+            confusions[(source, target)] += 1
+    names = Category.objects.in_bulk(
+        [pk for pk in {*per_category, *(t for _s, t in confusions)} if pk is not None]
+    )
+    by_category = sorted(
+        (
+            CategoryAccuracy(names.get(pk) if pk else None, count, wrong_per_category[pk])
+            for pk, count in per_category.items()
+        ),
+        key=lambda row: (row.accuracy if row.accuracy is not None else 101, -row.suggested),
+    )
+    return ClassificationData(
+        suggested=sum(per_category.values()),
+        corrected=sum(wrong_per_category.values()),
+        by_category=by_category,
+        confusions=[
+            (names.get(s) if s else None, names.get(t), n)
+            for (s, t), n in confusions.most_common(CONFUSION_LIMIT)
+        ],
+    )
+
+
+# --- drill-down -------------------------------------------------------------------------------
+
+RESOLVED_COHORT = {
+    "resolution_median",
+    "resolution_p90",
+    "resolution_business_median",
+    "resolution_business_p90",
+    "first_contact_resolution",
+    "reopen_rate",
+}
+
+
+def tickets_behind(key: str, period: Period, scope: Scope) -> QuerySet[Ticket]:
+    """The tickets a figure rests on: the period's cohort of the metric (tickets resolved in
+    it for the resolution metrics, tickets whose survey response was answered in it for the
+    survey metrics, else tickets opened in it), newest first."""
+    definition = metric_get(key)
+    scope_check(definition, scope)
+    if key in RESOLVED_COHORT:
+        tickets = resolved(scope, period.start, period.end)
+    elif key in {"csat", "nps", "ces"}:
+        answered = Response.objects.filter(
+            survey_type=key, answered_at__gte=period.start, answered_at__lt=period.end
+        )
+        tickets = Ticket.objects.filter(pk__in=answered.values("ticket_id"))
+    elif key == "escalated_resolution_rate":
+        tickets = opened(scope, period.start, period.end).filter(escalation_level__gt=0)
+    else:
+        tickets = opened(scope, period.start, period.end)
+    if key in RESOLVED_COHORT:
+        tickets = tickets.filter(status__in=RESOLVED_STATUSES)
+    return tickets.select_related("assignee", "team").order_by("-created_at", "-pk")

@@ -1,0 +1,84 @@
+"""The dashboard pages: who may open them, the period picker, the numbers on a small
+fixture, and the drill-down to the tickets behind a figure."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from closeloop.analytics.models_engine import BaselinePeriod, Comparison, Goal
+from closeloop.analytics.tests.factories import at, category, clock_row, response, survey, ticket
+from closeloop.core import clock
+from closeloop.people.tests.factories import AgentFactory, TeamFactory, UserFactory, lead_of
+from closeloop.portal.tests.support import signed_in_client
+from closeloop.triage.models import TicketTriage, TriageCorrection
+
+PAGES = [
+    "/agent/analytics/",
+    "/agent/analytics/journey/",
+    "/agent/analytics/teams/",
+    "/agent/analytics/sla/",
+    "/agent/analytics/surveys/",
+    "/agent/analytics/classification/",
+    "/agent/analytics/tickets/?metric=volume",
+]
+# The fixture's period: the week of T0 (2026-03-02 to 2026-03-08).
+WEEK = "from=2026-03-02&to=2026-03-08"
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def lead_client(db: Any) -> Client:
+    return signed_in(lead_of(TeamFactory()).user)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PAGES)
+def test_leads_and_admins_open_the_dashboards_agents_do_not(path: str) -> None:
+    assert signed_in(lead_of(TeamFactory()).user).get(path).status_code == 200
+    assert signed_in(UserFactory(is_superuser=True)).get(path).status_code == 200
+    assert signed_in(AgentFactory().user).get(path).status_code == 403
+    anonymous = Client().get(path)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/agent/login/")
+    customer, _customer = signed_in_client()
+    assert customer.get(path)["Location"].startswith("/agent/login/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("period=12", "period"),
+        ("month=2026-13", "month"),
+        ("from=2026-03-08&to=2026-03-01", "to"),
+        ("from=yesterday", "from"),
+        ("from=2020-01-01&to=2026-01-01", "from"),
+    ],
+)
+def test_a_wrong_period_is_a_400_naming_the_field(
+    lead_client: Client, query: str, field: str
+) -> None:
+    page = lead_client.get(f"/agent/analytics/?{query}")
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert 'role="alert"' in html
+    assert f'id="period-{field}"' in html or field == "period"
+    if field != "period":
+        assert re.search(rf'id="period-{field}"[^>]*aria-invalid="true"', html)
+
+
+@pytest.mark.django_db
+def test_drill_down_refuses_an_unknown_metric_or_scope(lead_client: Client) -> None:
+    assert lead_client.get("/agent/analytics/tickets/?metric=nope").status_code == 400
+    assert lead_client.get("/agent/analytics/tickets/?metric=volume&team=x").status_code == 400
+    # bot share cannot be narrowed by team
+    assert lead_client.get("/agent/analytics/tickets/?metric=bot_share&team=1").status_code == 400
