@@ -11,7 +11,14 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         # The built-in metric definitions register themselves with the registry.
-        from closeloop.analytics import metric_catalogue, tasks  # noqa: F401
+        from closeloop.analytics import metric_catalogue, rollups, tasks  # noqa: F401
         from closeloop.core import schedule
+        from closeloop.tickets.models import Ticket
+        from closeloop.tickets.signals import ticket_changed
 
         schedule.register("analytics.alerts_sweep", tasks.alerts_sweep_task)
+        schedule.register("analytics.rollups_sweep", tasks.rollups_sweep_task)
+        # A changed ticket's days are counted directly until the sweep rolls them up again.
+        ticket_changed.connect(
+            rollups.on_ticket_changed, sender=Ticket, dispatch_uid="analytics.rollups"
+        )

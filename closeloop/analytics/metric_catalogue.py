@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from closeloop.analytics.metric_measures import (
     bot_share,
     ces,
+    classification_accuracy,
     complaint_rate,
     csat,
     escalated_resolution_rate,
@@ -286,6 +287,17 @@ for _key, _label, _definition, _unit, _direction, _measure, *_scope in (
         PERCENT,
         HIGHER,
         qa_pass_rate,
+    ),
+    (
+        "classification_accuracy",
+        _("Classification accuracy"),
+        _(
+            "Category suggestions that agents reviewed in the period and kept unchanged ÷ "
+            "suggestions reviewed."
+        ),
+        PERCENT,
+        HIGHER,
+        classification_accuracy,
     ),
 ):
     register(

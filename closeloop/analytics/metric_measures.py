@@ -39,7 +39,7 @@ from closeloop.quality.models import Review, ReviewStatus
 from closeloop.sla.models import Metric as ClockMetric
 from closeloop.sla.models import TicketClock
 from closeloop.tickets.models import Kind, Ticket
-from closeloop.triage.models import TicketTriage
+from closeloop.triage.models import TicketTriage, TriageCorrection
 
 # --- ticket metrics ---------------------------------------------------------------------------
 
@@ -270,3 +270,15 @@ def qa_pass_rate(scope: Scope, start: datetime, end: datetime) -> Measurement:
         reviews = reviews.filter(agent_id=scope.agent_id)
     rest = Scope(**{**scope.__dict__, "agent_id": None})
     return ratio_of(reviews.filter(ticket_scope(rest, "ticket__")), Q(passed=True))
+
+
+def classification_accuracy(scope: Scope, start: datetime, end: datetime) -> Measurement:
+    """Category suggestions an agent reviewed in the period and kept unchanged ÷ suggestions
+    reviewed (a review is a triage correction of a ticket that had a category)."""
+    reviewed = TriageCorrection.objects.filter(
+        ticket_scope(scope, "ticket__"),
+        created_at__gte=start,
+        created_at__lt=end,
+        from_category__isnull=False,
+    )
+    return ratio_of(reviewed, Q(from_category=F("to_category")))

@@ -25,3 +25,12 @@ def alert_notification_send_task(notification_id: int) -> str:
     from closeloop.analytics.notify import alert_notification_send
 
     return alert_notification_send(notification_id)
+
+
+@task(queue_name="sweeps")
+def rollups_sweep_task() -> dict[str, int]:
+    """Roll up the days whose daily metric rollups are missing or out of date (idempotent:
+    a day's rows are replaced in one transaction)."""
+    from closeloop.analytics.rollups import rollups_sweep
+
+    return rollups_sweep()
