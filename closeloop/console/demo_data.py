@@ -23,6 +23,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q
 
+from closeloop.console.demo_alerts import install_demo_alerts
 from closeloop.console.demo_channels import install_demo_channels
 from closeloop.console.demo_content import (
     AGENTS,
@@ -48,7 +49,10 @@ from closeloop.console.demo_content import (
     VIP_AGENTS,
     Scenario,
 )
+from closeloop.console.demo_feedback import install_demo_feedback
 from closeloop.console.demo_knowledge import install_demo_knowledge, install_demo_macros
+from closeloop.console.demo_people import install_demo_people
+from closeloop.console.demo_quality import install_demo_quality
 from closeloop.console.demo_triage import assign_teams, label_history, train_demo_classifier
 from closeloop.core import clock
 from closeloop.core.errors import CloseloopError
@@ -188,6 +192,13 @@ def load_demo(
         _say(stdout, "Publishing the help centre and training the FAQ bot …")
         install_demo_knowledge()
         install_demo_macros()
+        # The rest reads "now" (last week's QA sample, the alert windows): the history's end.
+        with clock.frozen_at(end):
+            _say(stdout, "Adding training, surveys, quality reviews and alerts …")
+            install_demo_people(seed=seed)
+            install_demo_feedback(seed=seed)
+            install_demo_quality(seed=seed)
+            install_demo_alerts()
         summary = _summary(report.errors, started, end)
     for error in summary.skipped:
         _say(stdout, f"skipped {error}")

@@ -11,14 +11,26 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 
+from closeloop.analytics.models import AlertRule, CorrectiveAction
+from closeloop.console.demo_alerts import CLEARED_NAME, FIRING_NAME
 from closeloop.console.demo_data import DemoRefused, DemoSummary, load_demo
 from closeloop.core import clock
 from closeloop.core.models import Organization
 from closeloop.customers.models import Customer, Segment
+from closeloop.feedback.models import Response
 from closeloop.knowledge.bot.operations import bot_try
 from closeloop.knowledge.models import Article, FaqModel, SynonymGroup
 from closeloop.knowledge.search import article_search
-from closeloop.people.models import Agent, Team, TeamRole
+from closeloop.people.models import (
+    Agent,
+    Assessment,
+    AssessmentResult,
+    Team,
+    TeamRole,
+    TrainingCourse,
+    TrainingRecord,
+)
+from closeloop.quality.models import CalibrationSession, SamplingPlan
 from closeloop.tickets.models import EventType, Ticket, TicketEvent
 from closeloop.tickets.services import TICKET_NUMBER_SEQUENCE
 from closeloop.workspace.models import Macro
@@ -28,6 +40,11 @@ NOW = datetime(2025, 3, 14, 10, 0, tzinfo=UTC)
 
 
 def _empty_database() -> None:
+    # What the demo added beside the defaults the migrations install.
+    CorrectiveAction.objects.all().delete()
+    AlertRule.objects.filter(name__in=[FIRING_NAME, CLEARED_NAME]).delete()
+    CalibrationSession.objects.all().delete()
+    SamplingPlan.objects.all().delete()
     Macro.objects.all().delete()
     Article.objects.all().delete()
     SynonymGroup.objects.all().delete()
@@ -36,6 +53,10 @@ def _empty_database() -> None:
     Customer.objects.all().delete()
     Team.objects.all().delete()
     User.objects.all().delete()
+    AssessmentResult.objects.all().delete()
+    TrainingRecord.objects.all().delete()
+    TrainingCourse.objects.all().delete()
+    Assessment.objects.all().delete()
     Organization.objects.update(next_ticket_number=10001, name="Closeloop")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -96,7 +117,10 @@ def test_a_small_demo_has_breaches_escalations_and_reopenings() -> None:
     summary = load_demo(days=5, now=NOW)
 
     assert summary.skipped == []
-    assert summary.tickets == Ticket.objects.count() == 180
+    # 180 imported tickets, and the follow-ups the demo's low survey scores opened.
+    follow_ups = Response.objects.filter(follow_up_ticket__isnull=False).count()
+    assert follow_ups > 0
+    assert summary.tickets == Ticket.objects.count() == 180 + follow_ups
     # The history is labelled and a classifier trained on it is active: a new ticket about
     # a swollen battery is recognised as one.
     from closeloop.tickets.tests.factories import make_ticket
@@ -121,7 +145,8 @@ def test_a_small_demo_has_breaches_escalations_and_reopenings() -> None:
         "resolved",
         "closed",
     }
-    assert set(Ticket.objects.values_list("channel", flat=True)) == {
+    history = Ticket.objects.filter(survey_follow_up_of__isnull=True)
+    assert set(history.values_list("channel", flat=True)) == {
         "email",
         "chat",
         "wechat",
