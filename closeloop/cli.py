@@ -19,6 +19,7 @@ CLOSELOOP_COMMANDS = {
     "triage": "ticket classifier: train, list, activate, rollback, eval on CSV files",
     "knowledge": "help articles: rebuild the search index, search from the shell",
     "bot": "FAQ bot: train its question matcher, ask it a question",
+    "qa": "quality checks: run the automatic checks (--all to redo), draw a week's QA sample",
     "bench": "run a benchmark (bench --list)",
 }
 
