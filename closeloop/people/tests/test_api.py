@@ -409,7 +409,7 @@ def test_session_auth_works_for_the_pages(world):
 
 
 def test_routing_needs_are_those_of_the_team_s_categories(world):
-    from closeloop.people.api import routing_skill_needs
+    from closeloop.triage.selectors import routing_skill_needs
 
     ours, theirs, anyones = SkillFactory(), SkillFactory(), SkillFactory()
     family = Category.objects.create(

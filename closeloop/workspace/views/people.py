@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 
 from closeloop.core.errors import CloseloopError
 from closeloop.people import selectors
-from closeloop.people.api import routing_skill_needs
 from closeloop.people.events import today
 from closeloop.people.models import (
     Agent,
@@ -27,6 +26,7 @@ from closeloop.people.models import (
 )
 from closeloop.people.services_onboarding import onboarding_step_done, onboarding_step_undo
 from closeloop.people.services_training import training_start
+from closeloop.triage.selectors import routing_skill_needs
 from closeloop.workspace.access import Requester, workspace_view
 from closeloop.workspace.views.lead import lead_view
 from closeloop.workspace.views.people_actions import ACTIONS, action_run
