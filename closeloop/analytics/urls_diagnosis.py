@@ -1,5 +1,10 @@
-"""Analytics pages: diagnosis (included by closeloop/analytics/urls.py)."""
+"""Analytics pages: diagnosis (included by closeloop/analytics/urls.py). The name starts with
+``dash`` so the workspace header marks the Analytics link as current."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from closeloop.analytics.views_diagnosis import diagnosis_page
+
+urlpatterns: list[URLPattern] = [
+    path("diagnosis/", diagnosis_page, name="dash-diagnosis"),
+]
