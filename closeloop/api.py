@@ -15,6 +15,7 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
 from closeloop.analytics.api import router as analytics_router
+from closeloop.analytics.api_diagnosis import router as diagnosis_router
 from closeloop.analytics.api_metrics import router as metrics_router
 from closeloop.channels.api import router as channels_router
 from closeloop.core.errors import CloseloopError
@@ -69,6 +70,7 @@ api.add_router("/quality", quality_router)
 # /analytics/alert-rules, /analytics/alerts, /analytics/corrective-actions, /analytics/…
 api.add_router("/analytics", analytics_router)
 api.add_router("/metrics", metrics_router)
+api.add_router("/analytics/diagnosis", diagnosis_router)
 api.add_router("/people", people_router)
 
 
