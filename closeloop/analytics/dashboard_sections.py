@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from closeloop.analytics.dashboards import GroupRow, Period, grouped
 from closeloop.analytics.metrics import (
@@ -144,8 +145,8 @@ class SlaData:
 
     at_risk: list[TicketClock]
     at_risk_count: int
-    by_policy: list[dict[str, object]]
-    by_team: list[dict[str, object]]
+    by_policy: list[dict[str, Any]]
+    by_team: list[dict[str, Any]]
     warnings: int
     breaches: int
 
@@ -174,14 +175,18 @@ def sla_data(period: Period, now: datetime) -> SlaData:
             "pk", filter=Q(breached_at__gte=period.start, breached_at__lt=period.end)
         ),
     }
-    by_policy = list(
-        in_period.values("policy__name").annotate(**counts).order_by("-breaches", "policy__name")
-    )
-    by_team = list(
-        in_period.values("ticket__team__name", "ticket__team")
+    by_policy: list[dict[str, Any]] = [
+        dict(row)
+        for row in in_period.values("policy__name")
         .annotate(**counts)
-        .order_by("-breaches", "ticket__team__name")
-    )
+        .order_by("-breaches", "policy__name")  # type: ignore[misc]
+    ]
+    by_team: list[dict[str, Any]] = [
+        dict(row)
+        for row in in_period.values("ticket__team__name", "ticket__team")
+        .annotate(**counts)
+        .order_by("-breaches", "ticket__team__name")  # type: ignore[misc]
+    ]
     totals = in_period.aggregate(**counts)
     return SlaData(
         at_risk=at_risk,
@@ -235,7 +240,9 @@ def survey_data(
         .annotate(count=Count("pk"))
         .values_list("follow_up_outcome", "count")
     )
-    outcomes = [(label, outcome_counts.get(value, 0)) for value, label in FollowUpOutcome.choices]
+    outcomes: list[tuple[str | Promise, int]] = [
+        (label, outcome_counts.get(value, 0)) for value, label in FollowUpOutcome.choices
+    ]
     return distributions, comments, outcomes
 
 

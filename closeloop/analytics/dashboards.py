@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from closeloop.analytics.metrics import (
     Direction,
