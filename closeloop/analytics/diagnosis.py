@@ -44,6 +44,7 @@ from closeloop.analytics.diagnosis_scoring import (
 )
 from closeloop.analytics.metrics import Measurement, Scope, measure, measuring, rate
 from closeloop.analytics.models_diagnosis import ImprovementEffort
+from closeloop.analytics.models_engine import Goal
 from closeloop.core import clock
 from closeloop.core.errors import InvalidInput
 from closeloop.tickets.models import Channel, Kind, Ticket
@@ -54,6 +55,7 @@ FEEDBACK_ANSWER_HOURS = 24
 # --- goals ------------------------------------------------------------------------------------
 
 # The plans' targets (DESIGN.md), in one place: metric key → goal. Percent metrics in percent.
+# The organisation's goals (``Goal`` rows, changed by leads) take precedence: ``goals_current``.
 GOALS: dict[str, float] = {
     "response_on_time_rate": 98.0,
     "first_response_median": 60.0,  # minutes: the high-priority response target
@@ -218,11 +220,26 @@ INDICATORS: tuple[Indicator, ...] = (
 )
 
 
+def goals_current() -> dict[str, float]:
+    """GOALS with the organisation's targets (``Goal`` rows) in their place, where a target is
+    on the same side of the indicator's zero as the plan's (a goal past the floor could not be
+    scored)."""
+    goals = dict(GOALS)
+    zero = {indicator.key: indicator.zero_at for indicator in INDICATORS}
+    for metric, target in Goal.objects.filter(metric__in=list(GOALS)).values_list(
+        "metric", "target"
+    ):
+        if (target - zero[metric]) * (GOALS[metric] - zero[metric]) > 0:
+            goals[metric] = target
+    return goals
+
+
 def assessment_compute(
     *, start: datetime, end: datetime, now: datetime, goals: dict[str, float] | None = None
 ) -> list[DimensionScore]:
-    """The three dimensions' scores over [start, end) against ``goals`` (default GOALS)."""
-    goals = {**GOALS, **(goals or {})}
+    """The three dimensions' scores over [start, end) against ``goals`` (default: the current
+    goals)."""
+    goals = {**GOALS, **(goals if goals is not None else goals_current())}
     by_dimension: dict[Dimension, list[Evidence]] = {dimension: [] for dimension in Dimension}
     with measuring():
         for indicator in INDICATORS:
@@ -263,9 +280,10 @@ def diagnosis_compute(*, start: datetime, end: datetime, now: datetime | None = 
     if not start < end:
         raise InvalidInput(_("The period must end after it starts."), details={"field": "to"})
     now = now or clock.now()
-    dimensions = assessment_compute(start=start, end=end, now=now)
+    goals = goals_current()
+    dimensions = assessment_compute(start=start, end=end, now=now, goals=goals)
     with measuring():
-        problems = problems_ranked(problems_find(start=start, end=end, now=now, goals=GOALS))
+        problems = problems_ranked(problems_find(start=start, end=end, now=now, goals=goals))
         volume = Ticket.objects.filter(created_at__gte=start, created_at__lt=end).count()
     efforts = dict(ImprovementEffort.objects.values_list("measure", "effort"))
     evidence = [row for dimension in dimensions for row in dimension.evidence]

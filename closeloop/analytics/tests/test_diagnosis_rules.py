@@ -12,6 +12,7 @@ from closeloop.analytics.diagnosis import (
     GOALS,
     assessment_compute,
     diagnosis_compute,
+    goals_current,
     improvement_effort_set,
 )
 from closeloop.analytics.diagnosis_problems import (
@@ -23,6 +24,7 @@ from closeloop.analytics.diagnosis_problems import (
     team_on_time_problems,
 )
 from closeloop.analytics.models_diagnosis import ImprovementEffort
+from closeloop.analytics.models_engine import Goal
 from closeloop.analytics.tests.factories import at, category, clock_row, response, survey, ticket
 from closeloop.core.errors import InvalidInput
 from closeloop.customers.tests.factories import CustomerFactory
@@ -298,3 +300,22 @@ def test_a_lead_sets_an_effort_and_bad_values_write_nothing() -> None:
         improvement_effort_set(measure="magic", effort=1, actor=user)
     assert bad_measure.value.details == {"field": "measure"}
     assert list(ImprovementEffort.objects.values_list("measure", "effort")) == [("staffing", 2)]
+
+
+def test_the_organisations_goals_replace_the_plans_unless_past_the_floor() -> None:
+    Goal.objects.update_or_create(
+        metric="csat", defaults={"comparison": "at_least", "target": 80.0, "updated_at": NOW}
+    )
+    Goal.objects.update_or_create(  # a complaint-rate goal above its floor of 20 % is ignored
+        metric="complaint_rate",
+        defaults={"comparison": "below", "target": 25.0, "updated_at": NOW},
+    )
+    goals = goals_current()
+    assert (goals["csat"], goals["complaint_rate"]) == (80.0, 5.0)
+    csat_survey = survey("csat")
+    for score in (5, 5, 4, 2):  # 75 %
+        response(csat_survey, score, answered=at(days=2))
+    satisfaction = assessment_compute(now=NOW, **PERIOD)[2]
+    csat = next(row for row in satisfaction.evidence if row.key == "csat")
+    # (75 − 50) ÷ (80 − 50) = 83.3
+    assert (csat.goal, csat.sub_score) == (80.0, 83.3)
