@@ -218,6 +218,8 @@ CLOSELOOP: dict[str, Any] = {
     # client address (for the sign-in rate limit) is the entry that many from the right.
     # 0: the connection's own address (no proxy, or one not to be trusted).
     "PORTAL_PROXY_HOPS": env_int("CLOSELOOP_PORTAL_PROXY_HOPS", 0),
+    # The QA check on chats: the longest the customer may wait for the agent (wall clock).
+    "QA_SILENCE_MINUTES": env_int("CLOSELOOP_QA_SILENCE_MINUTES", 10),
 }
 # Outgoing mail when no support mailbox in the admin has an SMTP server (sign-in links,
 # reply notices): CLOSELOOP_EMAIL_HOST, _PORT, _USER, _PASSWORD, _USE_TLS, _FROM.

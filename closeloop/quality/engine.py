@@ -35,7 +35,7 @@ def lexicon_load() -> Lexicon:
     phrases: dict[str, list[str]] = {}
     for kind, text in Phrase.objects.filter(is_active=True).values_list("kind", "text"):
         phrases.setdefault(kind, []).append(text)
-    minutes = int(getattr(settings, "CLOSELOOP_QA_SILENCE_MINUTES", DEFAULT_SILENCE_MINUTES))
+    minutes = int(settings.CLOSELOOP.get("QA_SILENCE_MINUTES", DEFAULT_SILENCE_MINUTES))
     return Lexicon.build(phrases, silence_minutes=minutes)
 
 
