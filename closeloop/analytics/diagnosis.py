@@ -27,6 +27,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.analytics.diagnosis_improvements import (
@@ -278,7 +279,7 @@ class Diagnosis:
 def diagnosis_compute(*, start: datetime, end: datetime, now: datetime | None = None) -> Diagnosis:
     """Assess [start, end): maturity, the ranked problem list, the improvement table."""
     if not start < end:
-        raise InvalidInput(_("The period must end after it starts."), details={"field": "to"})
+        raise InvalidInput(gettext("The period must end after it starts."), details={"field": "to"})
     now = now or clock.now()
     goals = goals_current()
     dimensions = assessment_compute(start=start, end=end, now=now, goals=goals)
@@ -305,11 +306,11 @@ def improvement_effort_set(*, measure: str, effort: int, actor: Any) -> Improvem
     """Store a lead's effort estimate (1–5) for one kind of improvement measure."""
     if measure not in MeasureKind.values:
         raise InvalidInput(
-            _("%(measure)s is not a kind of improvement measure.") % {"measure": measure},
+            gettext("%(measure)s is not a kind of improvement measure.") % {"measure": measure},
             details={"field": "measure"},
         )
     if not 1 <= effort <= 5:
-        raise InvalidInput(_("Effort is 1 to 5."), details={"field": "effort"})
+        raise InvalidInput(gettext("Effort is 1 to 5."), details={"field": "effort"})
     with transaction.atomic():
         row, _created = ImprovementEffort.objects.update_or_create(
             measure=measure,

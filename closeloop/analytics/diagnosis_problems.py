@@ -253,12 +253,12 @@ def team_on_time_problems(start: datetime, end: datetime, goal: float) -> list[P
     decided = Q(stopped_at__isnull=False) | Q(paused_since__isnull=True, due_at__lt=end)
     met = Q(stopped_at__isnull=False, stopped_at__lte=F("due_at"))
     rows = clocks.values("ticket__team_id").annotate(
-        sample=Count("pk", filter=decided), met=Count("pk", filter=met)
+        sample=Count("pk", filter=decided), on_time=Count("pk", filter=met)
     )
     flagged = [
-        (row["ticket__team_id"], row["met"], row["sample"])
+        (row["ticket__team_id"], row["on_time"], row["sample"])
         for row in rows
-        if row["sample"] >= MIN_TEAM_SAMPLE and 100.0 * row["met"] / row["sample"] < goal
+        if row["sample"] >= MIN_TEAM_SAMPLE and 100.0 * row["on_time"] / row["sample"] < goal
     ]
     names = dict(Team.objects.filter(pk__in=[pk for pk, *_r in flagged]).values_list("pk", "name"))
     found = []
