@@ -174,10 +174,12 @@ def test_grouped_by_hand() -> None:
         rows = metrics_table(keys=["response_on_time_rate", "nps"], start=PERIOD[0],
                              end=PERIOD[1], group_by="agent")  # fmt: skip
         on_time = values(rows, "response_on_time_rate")
-        assert on_time[w["ann"].pk] == (50.0, 2) and on_time[w["bob"].pk] == (50.0, 2)
+        assert on_time[w["ann"].pk] == (50.0, 2)
+        assert on_time[w["bob"].pk] == (50.0, 2)
         # NPS by agent (the response's agent): Ann 10 → +100; Bob 7 → 0; none: 3 → −100.
         nps = values(rows, "nps")
-        assert nps[w["ann"].pk] == (100.0, 1) and nps[w["bob"].pk] == (0.0, 1)
+        assert nps[w["ann"].pk] == (100.0, 1)
+        assert nps[w["bob"].pk] == (0.0, 1)
         assert nps[None] == (-100.0, 1)
         # Bot share by channel: chat 2 of 3; wechat 0 of 1. It cannot be split by team.
         rows = metrics_table(keys=["bot_share"], start=PERIOD[0], end=PERIOD[1],
@@ -208,7 +210,8 @@ def test_ungrouped_every_metric_equals_measure_and_hand_values() -> None:
     keys = [definition.key for definition in all_metrics()]
     with clock.frozen_at(NOW):
         (row,) = metrics_table(keys=keys, start=PERIOD[0], end=PERIOD[1])
-        assert row.key is None and row.label == "All"
+        assert row.key is None
+        assert row.label == "All"
         for key in keys:
             assert row.values[key] == measure(key, Scope(), *PERIOD), key
     got = {key: (row.values[key].value, row.values[key].sample) for key in keys}
@@ -266,7 +269,8 @@ def test_rollups_equal_direct_computation() -> None:
         direct = {key: measure(key, Scope(), *PERIOD) for key in keys}
         direct_series = metric_series(key="volume", start=PERIOD[0], end=PERIOD[1])
         counts = rollups_compute(date(2026, 3, 1), date(2026, 3, 5))
-        assert counts["days"] == 5 and counts["rows"] > 0
+        assert counts["days"] == 5
+        assert counts["rows"] > 0
         # Whole days: the table now reads rollups, and the figures do not move.
         (row,) = metrics_table(keys=keys, start=PERIOD[0], end=PERIOD[1])
         assert row.values == direct
