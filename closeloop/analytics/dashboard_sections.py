@@ -14,18 +14,15 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from closeloop.analytics.dashboards import GroupRow, Period, grouped
+from closeloop.analytics.engine import ALL, metric_value, tickets_behind
 from closeloop.analytics.metrics import (
-    RESOLVED_STATUSES,
+    Measurement,
     Scope,
-    metric_get,
-    opened,
-    resolved,
-    scope_check,
 )
 from closeloop.core.errors import InvalidInput
 from closeloop.feedback.models import SCALES, FollowUpOutcome, Response, SurveyType
@@ -33,7 +30,7 @@ from closeloop.people.models import Agent, Team
 from closeloop.quality.selectors import QualityScore, quality_scores
 from closeloop.sla.models import TicketClock
 from closeloop.tickets.models import OPEN_STATUSES, Channel, Ticket, Touchpoint
-from closeloop.triage.models import Category, TicketTriage, TriageCorrection
+from closeloop.triage.models import Category, TriageCorrection
 
 JOURNEY_METRICS = ("volume", "complaint_rate", "csat", "response_on_time_rate")
 TEAM_METRICS = (
@@ -89,11 +86,11 @@ def scope_parse(params: dict[str, str]) -> Scope:
 def journey_data(period: Period) -> tuple[list[GroupRow], list[GroupRow]]:
     """Volume, complaint rate, CSAT and response on-time per touchpoint (in journey order)
     and per inbound channel."""
-    stages = [(label, Scope(touchpoint=value)) for value, label in Touchpoint.choices]
-    channels = [
-        (label, Scope(channel=value)) for value, label in Channel.choices if value != Channel.SMS
-    ]
-    return grouped(JOURNEY_METRICS, stages, period), grouped(JOURNEY_METRICS, channels, period)
+    channels = [(value, label) for value, label in Channel.choices if value != Channel.SMS]
+    return (
+        grouped(JOURNEY_METRICS, "touchpoint", Touchpoint.choices, period),
+        grouped(JOURNEY_METRICS, "channel", channels, period),
+    )
 
 
 # --- teams and agents -------------------------------------------------------------------------
@@ -116,10 +113,10 @@ def team_data(period: Period, team_ids: list[int] | None) -> tuple[list[GroupRow
     if team_ids is not None:
         teams = teams.filter(pk__in=team_ids)
         agents = agents.filter(memberships__team_id__in=team_ids).distinct()
-    team_rows = grouped(TEAM_METRICS, [(t.name, Scope(team_id=t.pk)) for t in teams], period)
+    team_rows = grouped(TEAM_METRICS, "team", [(t.pk, t.name) for t in teams], period)
     agent_list = list(agents)
     agent_rows = grouped(
-        TEAM_METRICS, [(a.display_name, Scope(agent_id=a.pk)) for a in agent_list], period
+        TEAM_METRICS, "agent", [(a.pk, a.display_name) for a in agent_list], period
     )
     open_counts = dict(
         Ticket.objects.filter(assignee__in=agent_list, status__in=OPEN_STATUSES)
@@ -251,116 +248,66 @@ def survey_data(
 
 @dataclass(frozen=True)
 class CategoryAccuracy:
-    """How often the classifier's suggestion of one category stood."""
+    """How often agents kept one category when they reviewed it."""
 
     category: Category | None
-    suggested: int
-    corrected: int
+    reviewed: int
+    changed: int
 
     @property
     def accuracy(self) -> float | None:
-        return (
-            100.0 * (self.suggested - self.corrected) / self.suggested if self.suggested else None
-        )
+        return 100.0 * (self.reviewed - self.changed) / self.reviewed if self.reviewed else None
 
 
 @dataclass(frozen=True)
 class ClassificationData:
-    """The classifier's accuracy in the period, per suggested category, and the top
-    confusions (suggested → what the agent chose)."""
+    """The ``classification_accuracy`` metric over the period, per suggested category, and
+    the top confusions (suggested → what the agent chose)."""
 
-    suggested: int
-    corrected: int
+    accuracy: Measurement
     by_category: list[CategoryAccuracy]
     confusions: list[tuple[Category | None, Category | None, int]]
 
-    @property
-    def accuracy(self) -> float | None:
-        return (
-            100.0 * (self.suggested - self.corrected) / self.suggested if self.suggested else None
-        )
-
 
 def classification_data(period: Period) -> ClassificationData:
-    """Tickets opened in the period that the classifier categorised (a classifier version is
-    recorded); one counts as corrected when the first agent correction changed the category.
-    The suggested category is that correction's "from" category, else the current one."""
-    suggested = TicketTriage.objects.filter(
-        ticket__created_at__gte=period.start,
-        ticket__created_at__lt=period.end,
-        classifier_version__isnull=False,
+    """The metric's reviews (triage corrections in the period of a ticket that had a
+    category) grouped by the category suggested and by the pair (suggested, chosen)."""
+    reviewed = TriageCorrection.objects.filter(
+        created_at__gte=period.start, created_at__lt=period.end, from_category__isnull=False
     )
-    first_corrections = (
-        TriageCorrection.objects.filter(ticket__in=suggested.values("ticket_id"))
-        .values("ticket_id")
-        .annotate(first=Min("pk"))
-        .values_list("first", flat=True)
+    pairs = list(
+        reviewed.values_list("from_category_id", "to_category_id")
+        .annotate(count=Count("pk"))
+        .order_by()
     )
-    corrections = list(
-        TriageCorrection.objects.filter(pk__in=list(first_corrections)).values_list(
-            "ticket_id", "from_category_id", "to_category_id"
-        )
-    )
-    corrected_from = {ticket: source for ticket, source, _target in corrections}
-    per_category: Counter[int | None] = Counter()
-    wrong_per_category: Counter[int | None] = Counter()
-    confusions: Counter[tuple[int | None, int]] = Counter()
-    for ticket_id, category_id in suggested.values_list("ticket_id", "category_id"):
-        per_category[corrected_from.get(ticket_id, category_id)] += 1
-    for _ticket, source, target in corrections:
+    names = Category.objects.in_bulk({pk for pair in pairs for pk in pair[:2]})
+    per_category: Counter[int] = Counter()
+    changed: Counter[int] = Counter()
+    confusions: Counter[tuple[int, int]] = Counter()
+    for source, target, count in pairs:
+        per_category[source] += count
         if source != target:
-            wrong_per_category[source] += 1
-            confusions[(source, target)] += 1
-    names = Category.objects.in_bulk(
-        [pk for pk in {*per_category, *(t for _s, t in confusions)} if pk is not None]
-    )
+            changed[source] += count
+            confusions[(source, target)] += count
     by_category = sorted(
-        (
-            CategoryAccuracy(names.get(pk) if pk else None, count, wrong_per_category[pk])
-            for pk, count in per_category.items()
-        ),
-        key=lambda row: (row.accuracy if row.accuracy is not None else 101, -row.suggested),
+        (CategoryAccuracy(names.get(pk), n, changed[pk]) for pk, n in per_category.items()),
+        key=lambda row: (row.accuracy if row.accuracy is not None else 101.0, -row.reviewed),
     )
     return ClassificationData(
-        suggested=sum(per_category.values()),
-        corrected=sum(wrong_per_category.values()),
+        accuracy=metric_value("classification_accuracy", ALL, period.start, period.end),
         by_category=by_category,
         confusions=[
-            (names.get(s) if s else None, names.get(t), n)
-            for (s, t), n in confusions.most_common(CONFUSION_LIMIT)
+            (names.get(source), names.get(target), count)
+            for (source, target), count in confusions.most_common(CONFUSION_LIMIT)
         ],
     )
 
 
 # --- drill-down -------------------------------------------------------------------------------
 
-RESOLVED_COHORT = {
-    "resolution_median",
-    "resolution_p90",
-    "resolution_business_median",
-    "resolution_business_p90",
-    "first_contact_resolution",
-    "reopen_rate",
-}
 
-
-def tickets_behind(key: str, period: Period, scope: Scope) -> QuerySet[Ticket]:
-    """The tickets a figure rests on: the period's cohort of the metric (tickets resolved in
-    it for the resolution metrics, tickets whose survey response was answered in it for the
-    survey metrics, else tickets opened in it), newest first."""
-    definition = metric_get(key)
-    scope_check(definition, scope)
-    if key in RESOLVED_COHORT:
-        tickets = resolved(scope, period.start, period.end)
-    elif key in {"csat", "nps", "ces"}:
-        answered = Response.objects.filter(
-            survey_type=key, answered_at__gte=period.start, answered_at__lt=period.end
-        )
-        tickets = Ticket.objects.filter(pk__in=answered.values("ticket_id"))
-    elif key == "escalated_resolution_rate":
-        tickets = opened(scope, period.start, period.end).filter(escalation_level__gt=0)
-    else:
-        tickets = opened(scope, period.start, period.end)
-    if key in RESOLVED_COHORT:
-        tickets = tickets.filter(status__in=RESOLVED_STATUSES)
-    return tickets.select_related("assignee", "team").order_by("-created_at", "-pk")
+def tickets_for(key: str, period: Period, scope: Scope, part: str) -> QuerySet[Ticket]:
+    """The tickets behind a figure (``engine.tickets_behind``), with what the list shows."""
+    return tickets_behind(
+        key=key, start=period.start, end=period.end, scope=scope, part=part
+    ).select_related("assignee", "team")

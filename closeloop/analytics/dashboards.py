@@ -9,25 +9,32 @@ return plain dataclasses for the templates; the SLA, survey and classification p
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from closeloop.analytics.metrics import (
-    Direction,
-    Measurement,
-    MetricDefinition,
-    Scope,
-    Unit,
-    measure,
-    measuring,
-    metric_get,
+from closeloop.analytics.engine import (
+    ALL,
+    SCOPE_FIELD,
+    GroupKey,
+    metric_series,
+    metric_value,
+    metrics_table,
+    nothing,
 )
-from closeloop.analytics.models_engine import BaselinePeriod, Goal
+from closeloop.analytics.goals import (
+    Progress,
+    baseline_bounds,
+    day_start,
+    goal_progress,
+    goals_by_metric,
+)
+from closeloop.analytics.metrics import Measurement, Scope, measuring, metric_get
+from closeloop.analytics.models_engine import Goal
 from closeloop.core import clock
 from closeloop.core.errors import InvalidInput
 
@@ -76,12 +83,12 @@ class Period:
 
     @property
     def first_day(self) -> date:
-        return timezone.localtime(self.start).date()
+        return _local(self.start)
 
     @property
     def last_day(self) -> date:
         """The last day inside the period (the end is exclusive)."""
-        return timezone.localtime(self.end - timedelta(microseconds=1)).date()
+        return _local(self.end - timedelta(microseconds=1))
 
     @property
     def days(self) -> int:
@@ -92,13 +99,13 @@ class Period:
         return {"from": self.first_day.isoformat(), "to": self.last_day.isoformat()}
 
 
-def _midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+def _local(moment: datetime) -> date:
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
 
 
 def period_between(first_day: date, last_day: date, *, preset: str = "custom") -> Period:
     """The days from ``first_day`` to ``last_day`` inclusive."""
-    return Period(_midnight(first_day), _midnight(last_day + timedelta(days=1)), preset)
+    return Period(day_start(first_day), day_start(last_day + timedelta(days=1)), preset)
 
 
 def _day(value: str, name: str) -> date:
@@ -114,7 +121,7 @@ def period_parse(params: Mapping[str, str]) -> Period:
     """The period a page asks for: ``period=7|30|90`` (last days up to today), ``month=YYYY-MM``
     or ``from``/``to`` dates (inclusive); the last 30 days by default. InvalidInput names the
     wrong field."""
-    today = timezone.localdate(clock.now())
+    today = _local(clock.now())
     month = params.get("month", "").strip()
     first, last = params.get("from", "").strip(), params.get("to", "").strip()
     if month:
@@ -147,80 +154,11 @@ def period_parse(params: Mapping[str, str]) -> Period:
 def baseline_of(period: Period) -> tuple[Period, bool]:
     """The organisation's baseline period, or else the period just before ``period`` (same
     length); the flag says whether it is the organisation's."""
-    row = BaselinePeriod.objects.order_by("-updated_at").first()
-    if row is not None:
-        return period_between(row.start, row.end), True
+    bounds = baseline_bounds()
+    if bounds is not None:
+        return Period(bounds[0], bounds[1], "custom"), True
     length = period.end - period.start
     return Period(period.start - length, period.start, "custom"), False
-
-
-def buckets_of(period: Period) -> list[Period]:
-    """The trend's steps: days up to two weeks, weeks up to 16 weeks, months beyond."""
-    if period.days <= 14:
-        step = 1
-    elif period.days <= 112:
-        step = 7
-    else:
-        step = 0
-    buckets: list[Period] = []
-    day = period.first_day
-    while day <= period.last_day:
-        if step:
-            following = day + timedelta(days=step)
-        else:
-            following = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-        buckets.append(
-            period_between(
-                day, min(following, period.last_day + timedelta(days=1)) - timedelta(days=1)
-            )
-        )
-        day = following
-    return buckets
-
-
-# --- goals and progress -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A figure against its goal and its baseline."""
-
-    goal: float | None
-    goal_text: str
-    is_met: bool | None
-    baseline: float | None
-    change: float | None  # percent points for percent metrics, else percent change
-    change_unit: str  # "points" or "percent"
-    is_better: bool | None
-
-
-def progress_of(
-    definition: MetricDefinition, value: float | None, baseline: float | None, goal: Goal | None
-) -> Progress:
-    """How ``value`` compares with the goal and the baseline (pure)."""
-    is_met = goal.is_met(value) if goal is not None and value is not None else None
-    goal_text = f"{goal.get_comparison_display()} {goal.target:g}" if goal is not None else ""
-    change: float | None = None
-    change_unit = "points" if definition.unit in (Unit.PERCENT, Unit.SCORE) else "percent"
-    if value is not None and baseline is not None:
-        if change_unit == "points":
-            change = value - baseline
-        elif baseline:
-            change = 100.0 * (value - baseline) / baseline
-    is_better = (
-        definition.is_better(value, baseline)
-        if value is not None and baseline is not None and value != baseline
-        else None
-    )
-    return Progress(
-        goal=goal.target if goal is not None else None,
-        goal_text=goal_text,
-        is_met=is_met,
-        baseline=baseline,
-        change=change,
-        change_unit=change_unit,
-        is_better=is_better,
-    )
 
 
 # --- the overview -----------------------------------------------------------------------------
@@ -234,9 +172,9 @@ class Tile:
     label: str | Promise
     definition: str | Promise
     unit: str
-    lower_is_better: bool
     measurement: Measurement
     progress: Progress
+    goal_text: str
     trend: list[tuple[str, float | None]] = field(default_factory=list)
 
 
@@ -248,51 +186,57 @@ class Overview:
     baseline: Period
     is_organisation_baseline: bool
     is_business_time: bool
+    bucket: str
     tiles: list[Tile]
 
 
-def _bucket_label(bucket: Period) -> str:
-    first = bucket.first_day
-    if bucket.days >= 28 and first.day == 1:
-        return first.strftime("%Y-%m")
-    return first.strftime("%m-%d")
+def bucket_of(period: Period) -> str:
+    """The trend's step: days up to two weeks, weeks up to 16 weeks, months beyond."""
+    if period.days <= 14:
+        return "day"
+    if period.days <= 112:
+        return "week"
+    return "month"
 
 
-def series(key: str, buckets: Iterable[Period], scope: Scope) -> list[tuple[str, float | None]]:
-    """The metric's value in each bucket, labelled."""
-    return [
-        (_bucket_label(bucket), measure(key, scope, bucket.start, bucket.end).value)
-        for bucket in buckets
-    ]
+def _bucket_label(day: date, bucket: str) -> str:
+    return day.strftime("%Y-%m") if bucket == "month" else day.strftime("%m-%d")
+
+
+def _goal_text(goal: Goal | None) -> str:
+    return f"{goal.get_comparison_display()} {goal.target:g}" if goal is not None else ""
 
 
 def overview_data(start: datetime, end: datetime, *, business: bool = False) -> Overview:
-    """Every overview metric over [start, end) with its goal, its baseline and a trend."""
+    """Every overview metric over [start, end) with its goal, its baseline and a trend
+    (additive metrics from the daily rollups; see ``engine``)."""
     period = Period(start, end, "custom")
     baseline, is_organisation = baseline_of(period)
-    goals = {goal.metric: goal for goal in Goal.objects.all()}
-    buckets = buckets_of(period)
-    scope = Scope()
+    goals = goals_by_metric()
+    bucket = bucket_of(period)
     tiles: list[Tile] = []
     with measuring():
         for base_key in OVERVIEW_METRICS:
             key = BUSINESS_TWIN.get(base_key, base_key) if business else base_key
             definition = metric_get(key)
-            value = measure(key, scope, start, end)
-            before = measure(key, scope, baseline.start, baseline.end)
+            value = metric_value(key, ALL, start, end)
+            before = metric_value(key, ALL, baseline.start, baseline.end)
+            trend = metric_series(key=key, start=start, end=end, bucket=bucket)
             tiles.append(
                 Tile(
                     key=key,
                     label=definition.label,
                     definition=definition.definition,
                     unit=str(definition.unit),
-                    lower_is_better=definition.direction == Direction.LOWER_IS_BETTER,
                     measurement=value,
-                    progress=progress_of(definition, value.value, before.value, goals.get(key)),
-                    trend=series(key, buckets, scope),
+                    progress=goal_progress(
+                        key=key, value=value.value, baseline=before.value, goals=goals
+                    ),
+                    goal_text=_goal_text(goals.get(key)),
+                    trend=[(_bucket_label(day, bucket), m.value) for day, m in trend],
                 )
             )
-    return Overview(period, baseline, is_organisation, business, tiles)
+    return Overview(period, baseline, is_organisation, business, bucket, tiles)
 
 
 # --- grouped tables (journey, channels, teams, agents) -----------------------------------------
@@ -308,18 +252,23 @@ class GroupRow:
 
 
 def grouped(
-    keys: Iterable[str], groups: Iterable[tuple[str | Promise, Scope]], period: Period
+    keys: Sequence[str],
+    group_by: str,
+    groups: Iterable[tuple[GroupKey, str | Promise]],
+    period: Period,
 ) -> list[GroupRow]:
-    """Each metric for each group over the period."""
-    keys = list(keys)
-    rows: list[GroupRow] = []
-    with measuring():
-        for label, scope in groups:
-            rows.append(
-                GroupRow(
-                    label=label,
-                    scope=scope,
-                    values={key: measure(key, scope, period.start, period.end) for key in keys},
-                )
-            )
-    return rows
+    """Each metric for each of ``groups`` (key, label; in that order, present or not) over
+    the period: one grouped query per metric (``engine.metrics_table``)."""
+    table = {
+        row.key: row.values
+        for row in metrics_table(keys=keys, start=period.start, end=period.end, group_by=group_by)
+    }
+    field_name = SCOPE_FIELD[group_by]
+    return [
+        GroupRow(
+            label=label,
+            scope=Scope(**{field_name: key}),  # type: ignore[arg-type]
+            values=table.get(key) or {k: nothing(k) for k in keys},
+        )
+        for key, label in groups
+    ]

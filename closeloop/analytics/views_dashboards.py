@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from closeloop.analytics import dashboard_sections as sections
 from closeloop.analytics.dashboards import PRESET_DAYS, Period, overview_data, period_parse
+from closeloop.analytics.goals import goals_by_metric
 from closeloop.analytics.metrics import metric_get
 from closeloop.core import clock
 from closeloop.core.errors import CloseloopError
@@ -26,7 +27,7 @@ from closeloop.workspace.views.lead import lead_view
 
 TICKETS_PER_PAGE = 50
 # Parameters a period change keeps (the rest say the period).
-KEPT_PARAMS = ("time", "metric", *sections.SCOPE_PARAMS)
+KEPT_PARAMS = ("time", "metric", "part", *sections.SCOPE_PARAMS)
 SECTIONS = (
     ("dash-overview", _("Overview")),
     ("dash-journey", _("Journey and channels")),
@@ -138,7 +139,11 @@ def classification(request: HttpRequest, requester: Requester, team_ids: list[in
     """How often the classifier's suggestions stood, and what agents changed them to."""
 
     def build(period: Period) -> dict[str, Any]:
-        return {"data": sections.classification_data(period)}
+        return {
+            "data": sections.classification_data(period),
+            "definition": metric_get("classification_accuracy"),
+            "goal": goals_by_metric().get("classification_accuracy"),
+        }
 
     return _dashboard(request, "analytics/dash_classification.html", "dash-classification", build)
 
@@ -153,7 +158,8 @@ def tickets(request: HttpRequest, requester: Requester, team_ids: list[int]) -> 
         key = params.get("metric", "").strip() or "volume"
         definition = metric_get(key)
         scope = sections.scope_parse(params)
-        paginator = Paginator(sections.tickets_behind(key, period, scope), TICKETS_PER_PAGE)
+        part = params.get("part", "numerator")
+        paginator = Paginator(sections.tickets_for(key, period, scope, part), TICKETS_PER_PAGE)
         page = paginator.get_page(params.get("page"))
         kept = {k: v for k, v in params.items() if k != "page"}
         return {
@@ -161,6 +167,10 @@ def tickets(request: HttpRequest, requester: Requester, team_ids: list[int]) -> 
             "scope": scope.as_dict(),
             "tickets_page": page,
             "kept_query": urlencode(kept),
+            "part": part,
+            "other_part_query": urlencode(
+                {**kept, "part": "sample" if part == "numerator" else "numerator"}
+            ),
             "touchpoints": dict(Touchpoint.choices),
             "channels": dict(Channel.choices),
         }

@@ -14,7 +14,7 @@ from django import template
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from closeloop.analytics import charts
+from closeloop.analytics import charts, dashboard_sections
 
 register = template.Library()
 
@@ -60,10 +60,28 @@ def figure(value: float | None, unit: str = "") -> str:
 def _text(options: dict[str, Any]) -> dict[str, Any]:
     """Lazy translations and other labels as plain strings for the builders."""
     labels = {"title", "goal_label", "baseline_label", "unit"}
-    return {key: str(value) if key in labels else value for key, value in options.items()}
+    numbers = {"goal", "baseline"}
+    cleaned: dict[str, Any] = {}
+    for key, value in options.items():
+        if key in labels:
+            cleaned[key] = str(value)
+        elif key in numbers:  # a missing goal reaches a template tag as ""
+            cleaned[key] = float(value) if value not in ("", None) else None
+        else:
+            cleaned[key] = value
+    return cleaned
 
 
 # --- helpers for the dashboard templates ------------------------------------------------------
+
+
+@register.filter
+def signed_percent(value: float | None) -> str:
+    """A change in percent with its sign: "+12.5 %", "−50.0 %"."""
+    if value is None:
+        return "–"
+    sign = "+" if value > 0 else "−" if value < 0 else ""
+    return f"{sign}{abs(value):.1f} %"
 
 
 @register.filter
@@ -96,9 +114,7 @@ def category_name(category: Any) -> str:
 @register.simple_tag
 def drill_query(key: str, period: Any, scope: Any) -> str:
     """The drill-down page's query for metric ``key`` in ``scope`` over ``period``."""
-    from closeloop.analytics.dashboard_sections import drill_query as build
-
-    return build(key, period, scope)
+    return dashboard_sections.drill_query(key, period, scope)
 
 
 @register.simple_tag

@@ -12,7 +12,7 @@ from django.test import Client
 from closeloop.analytics import dashboard_sections as sections
 from closeloop.analytics.dashboards import (
     baseline_of,
-    buckets_of,
+    bucket_of,
     overview_data,
     period_between,
     period_parse,
@@ -110,12 +110,10 @@ def test_period_presets_months_and_buckets() -> None:
     )
     assert march.days == 28
     assert march.end - march.start == timedelta(days=28)
-    # 7 days: one bucket a day; 30 days: weeks (5, the last two days long); a year: months
-    assert len(buckets_of(last_week)) == 7
-    month_long = period_between(T0.date(), T0.date() + timedelta(days=29))
-    assert [b.days for b in buckets_of(month_long)] == [7, 7, 7, 7, 2]
-    year = period_between(T0.date().replace(day=1), T0.date().replace(day=1) + timedelta(days=364))
-    assert len(buckets_of(year)) == 12
+    # the trend's step: days up to two weeks, weeks up to 16, months beyond
+    assert bucket_of(last_week) == "day"
+    assert bucket_of(period_between(T0.date(), T0.date() + timedelta(days=89))) == "week"
+    assert bucket_of(period_between(T0.date(), T0.date() + timedelta(days=364))) == "month"
 
 
 @pytest.mark.django_db
@@ -147,23 +145,25 @@ def test_overview_figures_goals_and_baseline(week: dict[str, Any]) -> None:
     # volume 4 against 1 the week before: +300 %
     assert tiles["volume"].measurement.value == 4
     assert tiles["volume"].progress.baseline == 1
-    assert tiles["volume"].progress.change == pytest.approx(300.0)
+    assert tiles["volume"].progress.change_pct == pytest.approx(300.0)
     # first response 30, 60, 120 min → median 60; the week before 240 → −75 %, better
     first = tiles["first_response_median"]
     assert first.measurement.value == pytest.approx(60.0)
-    assert first.progress.change == pytest.approx(-75.0)
-    assert first.progress.is_better is True
+    assert first.progress.change_pct == pytest.approx(-75.0)
+    assert first.progress.better is True
     # resolved in the week: 120 and 600 min → median 360; one of two with one reply → 50 %
     assert tiles["resolution_median"].measurement.value == pytest.approx(360.0)
     assert tiles["first_contact_resolution"].measurement.value == pytest.approx(50.0)
-    # complaints 2 of 4 = 50 % against 0 of 1: +50 points, worse, goal "below 5" not met
+    # complaints 2 of 4 = 50 % against 0 of 1 (no relative change from 0), worse, goal
+    # "below 5" not met
     complaints = tiles["complaint_rate"]
     assert complaints.measurement.value == pytest.approx(50.0)
-    assert complaints.progress.change == pytest.approx(50.0)
-    assert complaints.progress.change_unit == "points"
-    assert complaints.progress.is_better is False
-    assert complaints.progress.is_met is False
-    assert complaints.progress.goal == 5.0
+    assert complaints.progress.baseline == pytest.approx(0.0)
+    assert complaints.progress.change_pct is None
+    assert complaints.progress.better is False
+    assert complaints.progress.met is False
+    assert complaints.progress.target == 5.0
+    assert complaints.goal_text == "below 5"
     # daily trend of the volume: 2, 1, 1, then nothing
     assert [value for _label, value in tiles["volume"].trend] == [2, 1, 1, 0, 0, 0, 0]
     assert tiles["volume"].trend[0][0] == "03-02"
@@ -177,7 +177,7 @@ def test_overview_page_shows_the_figures_and_links_them(week: dict[str, Any]) ->
     assert page.status_code == 200
     assert 'data-metric="complaint_rate"' in html
     assert "50.0 %" in html
-    assert "−75.0 %" in html or "-75.0 %" in html
+    assert "−75.0 %" in html
     assert "not met" in html
     assert f"/agent/analytics/tickets/?metric=volume&amp;{WEEK.replace('&', '&amp;')}" in html
     assert html.count('role="img"') == 16  # a trend chart per tile
@@ -228,6 +228,11 @@ def test_drill_down_lists_the_tickets_behind_a_figure(week: dict[str, Any]) -> N
     assert "2 tickets" in html
     resolved = client.get(f"/agent/analytics/tickets/?metric=resolution_median&{WEEK}")
     assert "2 tickets" in resolved.content.decode()
+    # the complaint rate's numerator is the complaints; its sample every ticket opened
+    complaints = client.get(f"/agent/analytics/tickets/?metric=complaint_rate&{WEEK}")
+    assert "2 tickets" in complaints.content.decode()
+    counted = client.get(f"/agent/analytics/tickets/?metric=complaint_rate&part=sample&{WEEK}")
+    assert "4 tickets" in counted.content.decode()
 
 
 @pytest.mark.django_db
@@ -285,16 +290,17 @@ def test_sla_surveys_and_classification(week: dict[str, Any]) -> None:
         TicketTriage.objects.create(
             ticket=row, category=battery, classifier_version=1, decided_at=row.created_at
         )
-    TriageCorrection.objects.create(
-        ticket=t1, from_category=battery, to_category=screen, created_at=at(4)
-    )
-    TriageCorrection.objects.create(
-        ticket=t2, from_category=battery, to_category=battery, created_at=at(4)
-    )
+    # agents reviewed three suggestions: kept two, changed one to "screen": 2 / 3
+    for row, chosen in ((t1, screen), (t2, battery), (t3, battery)):
+        TriageCorrection.objects.create(
+            ticket=row, from_category=battery, to_category=chosen, created_at=at(4)
+        )
     classified = sections.classification_data(period)
-    # four suggestions of "battery", one changed to "screen": 75 %
-    assert (classified.suggested, classified.corrected) == (4, 1)
-    assert classified.accuracy == pytest.approx(75.0)
+    assert classified.accuracy.value == pytest.approx(200 / 3)
+    assert classified.accuracy.sample == 3
+    assert [(r.category.code, r.reviewed, r.changed) for r in classified.by_category] == [
+        ("dash-battery", 3, 1)
+    ]
     assert [(s.code, t.code, n) for s, t, n in classified.confusions] == [
         ("dash-battery", "dash-screen", 1)
     ]
@@ -307,5 +313,5 @@ def test_sla_surveys_and_classification(week: dict[str, Any]) -> None:
     surveys_page = client.get(f"/agent/analytics/surveys/?{WEEK}").content.decode()
     assert "Still waiting" in surveys_page
     classification_page = client.get(f"/agent/analytics/classification/?{WEEK}").content.decode()
-    assert "75.0 %" in classification_page
+    assert "66.7 %" in classification_page
     assert "dash-screen" in classification_page
