@@ -3,6 +3,7 @@ equal to ``measure``, rollups equal to the direct computation, series and drill-
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
@@ -364,3 +365,24 @@ def test_unknown_metric_and_grouping_are_refused() -> None:
     assert error.value.details == {"field": "group_by"}
     with pytest.raises(InvalidInput):
         metrics_table(keys=["nothing"], start=PERIOD[0], end=PERIOD[1])
+
+
+@pytest.mark.django_db
+def test_rollup_command() -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    world()
+    out = io.StringIO()
+    with clock.frozen_at(NOW):
+        call_command("analytics", "rollup", "--day", "2026-03-03", stdout=out)
+        assert "Rolled up 1 days" in out.getvalue()
+        assert list(RollupDay.objects.values_list("day", flat=True)) == [date(2026, 3, 3)]
+        stored = DailyRollup.objects.get(metric="volume", dimension="", day=date(2026, 3, 3))
+        assert stored.sample == 2  # t3 and t4
+        call_command("analytics", "rollup", "--from", "2026-03-01", "--to", "2026-03-05")
+        assert RollupDay.objects.count() == 5
+        with pytest.raises(CommandError):
+            call_command("analytics", "rollup", "--day", "2026-03-06")  # today
+        with pytest.raises(CommandError):
+            call_command("analytics", "rollup", "--from", "2026-03-01")
