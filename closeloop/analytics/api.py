@@ -373,3 +373,10 @@ def action_transition_view(
 
 
 __all__ = ["router"]
+
+# Problems and the monthly review (issue 8) live in their own module.
+from closeloop.analytics.api_problems import review_router  # noqa: E402
+from closeloop.analytics.api_problems import router as problems_router  # noqa: E402
+
+router.add_router("/problems", problems_router)
+router.add_router("/review", review_router)
