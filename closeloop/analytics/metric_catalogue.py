@@ -216,7 +216,7 @@ for _key, _label, _definition, _unit, _direction, _measure, *_scope in (
     (
         "nps",
         _("NPS"),
-        _("% of NPS responses scoring 9–10 minus % scoring 0–6."),
+        _("The share of NPS responses scoring 9–10 minus the share scoring 0–6, in points."),
         SCORE,
         HIGHER,
         nps,
