@@ -18,6 +18,9 @@ class AnalyticsConfig(AppConfig):
 
         schedule.register("analytics.alerts_sweep", tasks.alerts_sweep_task)
         schedule.register("analytics.rollups_sweep", tasks.rollups_sweep_task)
+        from closeloop.analytics.tasks_problems import problems_detect_task
+
+        schedule.register("analytics.problems_detect", problems_detect_task)
         # A changed ticket's days are counted directly until the sweep rolls them up again.
         ticket_changed.connect(
             rollups.on_ticket_changed, sender=Ticket, dispatch_uid="analytics.rollups"
