@@ -16,6 +16,7 @@ from closeloop.analytics.detection import (
 from closeloop.analytics.models_problems import DetectionSource, Problem, ProblemStatus
 from closeloop.analytics.problems import problem_transition
 from closeloop.analytics.tests.factories import at, category, ticket
+from closeloop.core import clock
 from closeloop.tickets.models import AuthorKind, Message
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +136,16 @@ def test_too_few_similar_tickets_are_no_cluster() -> None:
     for index, (subject, body) in enumerate(ENGLISH_CLUSTER[:4] + NOISE):
         with_message(subject, body, NOW - timedelta(hours=1 + index))
     assert clusters_find(NOW) == []
+
+
+def test_the_sweep_runs_at_most_hourly() -> None:
+    from django.core.cache import cache
+
+    from closeloop.analytics.tasks_problems import CACHE_KEY, problems_detect_task
+
+    cache.delete(CACHE_KEY)
+    for index, (subject, body) in enumerate(ENGLISH_CLUSTER):
+        with_message(subject, body, clock.now() - timedelta(hours=1 + index))
+    assert problems_detect_task.call() == {"spikes": 0, "clusters": 1}
+    assert problems_detect_task.call() == {"skipped": 1}
+    cache.delete(CACHE_KEY)
