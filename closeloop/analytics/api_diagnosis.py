@@ -55,6 +55,7 @@ class DimensionOut(Schema):
     level: str | None
     level_label: str
     evidence: list[EvidenceOut]
+    measured: int
 
 
 class EvidenceItemOut(Schema):
@@ -81,6 +82,7 @@ class ImprovementOut(Schema):
     effort: int
     priority: float
     quadrant: str
+    reason: str
 
 
 class DiagnosisOut(Schema):

@@ -22,6 +22,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from closeloop.analytics.charts import figure
 from closeloop.analytics.diagnosis_problems import Problem, Rule
 from closeloop.analytics.diagnosis_scoring import Evidence
 
@@ -118,6 +119,7 @@ class Improvement:
     effort: int
     priority: float
     quadrant: str
+    reason: str = ""  # the gap in words: the indicator and its value, or the problem
 
     @property
     def quadrant_label(self) -> str:
@@ -142,7 +144,14 @@ def quadrant_of(impact: int, effort: int) -> Quadrant:
 
 
 def improvement_of(
-    *, measure: str, title: str, source: str, gap: float, reach: float, effort: int
+    *,
+    measure: str,
+    title: str,
+    source: str,
+    gap: float,
+    reach: float,
+    effort: int,
+    reason: str = "",
 ) -> Improvement:
     """A candidate measure scored."""
     impact = impact_level(gap, reach)
@@ -155,6 +164,7 @@ def improvement_of(
         effort=effort,
         priority=round(impact / effort, 2),
         quadrant=quadrant_of(impact, effort).value,
+        reason=reason,
     )
 
 
@@ -218,6 +228,12 @@ def improvements_from(
                 gap=(100.0 - row.sub_score) / 100.0,
                 reach=reach,
                 effort=effort(measure),
+                reason=_("%(indicator)s: %(value)s (goal %(goal)s)")
+                % {
+                    "indicator": row.label,
+                    "value": figure(row.value, row.unit),
+                    "goal": figure(row.goal, row.unit),
+                },
             )
         )
     for problem in problems:
@@ -230,6 +246,7 @@ def improvements_from(
                 gap=problem.gap,
                 reach=min(1.0, problem.affected / tickets),
                 effort=effort(measure),
+                reason=problem.title,
             )
         )
     return improvements_ranked(candidates)

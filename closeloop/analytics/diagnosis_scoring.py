@@ -72,6 +72,7 @@ class DimensionScore:
     level: str | None
     level_label: str
     evidence: list[Evidence]
+    measured: int = 0  # indicators with data (the score rests on these)
 
 
 # --- pure scoring -----------------------------------------------------------------------------
@@ -149,4 +150,5 @@ def dimension_of(dimension: Dimension, evidence: list[Evidence]) -> DimensionSco
         level=None if level is None else level.value,
         level_label=str(LEVEL_LABELS[level]) if level else str(_("No data")),
         evidence=evidence,
+        measured=sum(1 for row in evidence if row.sub_score is not None),
     )

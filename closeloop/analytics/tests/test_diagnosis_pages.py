@@ -127,11 +127,14 @@ def test_the_api_returns_the_same_diagnosis(lead_client: Client, frozen: None) -
         0.0,
         False,
     )
+    assert satisfaction["measured"] == 1  # no survey answers, no feedback tickets
     [problem] = body["problems"]
     assert problem["rule"] == "complaint_unanswered"
     assert problem["urgency"] == "high"
     assert problem["tickets"] == [late.number]
     assert {"label": "Tickets", "value": "1"} in problem["evidence"]
+    reasons = {row["measure"]: row["reason"] for row in body["improvements"]}
+    assert reasons["complaint_prevention"] == "Complaint rate: 100.0 % (goal 5.0 %)"
     measures = [row["measure"] for row in body["improvements"]]
     assert "complaint_queue" in measures
     assert "complaint_prevention" in measures

@@ -114,6 +114,7 @@ def test_a_dimension_from_evidence_names_its_level() -> None:
     assert rows[1].sub_score is None
     assert dimension.score == 50.0
     assert dimension.level == "developing"
+    assert dimension.measured == 1
     empty = dimension_of(Dimension.RESPONSE, [rows[1]])
     assert (empty.score, empty.level, empty.level_label) == (None, None, "No data")
 
@@ -230,6 +231,8 @@ def test_improvements_from_gaps_and_problems() -> None:
     # Complaints: gap 1 × 3 ÷ 200 = 0.015 → impact 2, effort 1 → fill-in, priority 2.
     # Script: 0.6 × 12 ÷ 200 = 0.036 → impact 3, effort 2 → quick win, priority 1.5.
     # CSAT meets its goal: no measure.
+    assert rows[0].reason == "Chat: 75.0 % (goal 100.0 %)"
+    assert rows[1].reason == "Alice misses the greeting script"
     assert [(r.title, r.impact, r.effort, r.quadrant, r.priority) for r in rows] == [
         ("Staff the chat at peak hours", 5, 2, "quick_win", 2.5),
         ("Train Alice on the greeting script", 3, 2, "quick_win", 1.5),
