@@ -40,7 +40,7 @@ TEAM_METRICS = (
     "response_on_time_rate",
     "csat",
 )
-AT_RISK_LIMIT = 50
+AT_RISK_LIMIT = 20
 COMMENTS_LIMIT = 20
 CONFUSION_LIMIT = 10
 SCOPE_PARAMS = ("touchpoint", "channel", "team", "agent", "category", "kind", "priority")
@@ -138,10 +138,13 @@ def team_data(period: Period, team_ids: list[int] | None) -> tuple[list[GroupRow
 
 @dataclass(frozen=True)
 class SlaData:
-    """Tickets at risk now, and warnings and breaches in the period by policy and team."""
+    """Clocks at risk and overdue now; warnings and breaches in the period by policy and team
+    (``breaches`` and ``warned_only`` — warned but not breached — split each row's clocks)."""
 
     at_risk: list[TicketClock]
     at_risk_count: int
+    overdue: list[TicketClock]
+    overdue_count: int
     by_policy: list[dict[str, Any]]
     by_team: list[dict[str, Any]]
     warnings: int
@@ -149,28 +152,21 @@ class SlaData:
 
 
 def sla_data(period: Period, now: datetime) -> SlaData:
-    """Running clocks past their warning (soonest due first), and the period's warnings and
-    breaches grouped by policy and by the ticket's team."""
+    """Running clocks of open tickets past their warning time (soonest due first) and past
+    their due time (longest overdue first), and the period's warnings and breaches grouped by
+    policy and by the ticket's team."""
     running = TicketClock.objects.filter(
-        stopped_at__isnull=True,
-        paused_since__isnull=True,
-        warn_at__lte=now,
-        ticket__status__in=OPEN_STATUSES,
-    )
-    at_risk = list(
-        running.select_related("ticket", "ticket__assignee", "policy").order_by("due_at")[
-            :AT_RISK_LIMIT
-        ]
-    )
-    in_period = TicketClock.objects.filter(
-        Q(warned_at__gte=period.start, warned_at__lt=period.end)
-        | Q(breached_at__gte=period.start, breached_at__lt=period.end)
-    )
+        stopped_at__isnull=True, paused_since__isnull=True, ticket__status__in=OPEN_STATUSES
+    ).select_related("ticket", "ticket__assignee", "policy")
+    at_risk = running.filter(warn_at__lte=now, due_at__gt=now).order_by("due_at")
+    overdue = running.filter(due_at__lte=now).order_by("due_at")
+    warned = Q(warned_at__gte=period.start, warned_at__lt=period.end)
+    breached = Q(breached_at__gte=period.start, breached_at__lt=period.end)
+    in_period = TicketClock.objects.filter(warned | breached)
     counts = {
-        "warnings": Count("pk", filter=Q(warned_at__gte=period.start, warned_at__lt=period.end)),
-        "breaches": Count(
-            "pk", filter=Q(breached_at__gte=period.start, breached_at__lt=period.end)
-        ),
+        "warnings": Count("pk", filter=warned),
+        "breaches": Count("pk", filter=breached),
+        "warned_only": Count("pk", filter=warned & ~breached),
     }
     by_policy: list[dict[str, Any]] = [
         dict(row)
@@ -186,8 +182,10 @@ def sla_data(period: Period, now: datetime) -> SlaData:
     ]
     totals = in_period.aggregate(**counts)
     return SlaData(
-        at_risk=at_risk,
-        at_risk_count=running.count(),
+        at_risk=list(at_risk[:AT_RISK_LIMIT]),
+        at_risk_count=at_risk.count(),
+        overdue=list(overdue[:AT_RISK_LIMIT]),
+        overdue_count=overdue.count(),
         by_policy=by_policy,
         by_team=by_team,
         warnings=totals["warnings"] or 0,

@@ -33,7 +33,7 @@ from closeloop.analytics.goals import (
     goal_progress,
     goals_by_metric,
 )
-from closeloop.analytics.metrics import Measurement, Scope, measuring, metric_get
+from closeloop.analytics.metrics import Measurement, Scope, Unit, measuring, metric_get
 from closeloop.analytics.models_engine import Goal
 from closeloop.core import clock
 from closeloop.core.errors import InvalidInput
@@ -220,7 +220,10 @@ def overview_data(start: datetime, end: datetime, *, business: bool = False) -> 
             key = BUSINESS_TWIN.get(base_key, base_key) if business else base_key
             definition = metric_get(key)
             value = metric_value(key, ALL, start, end)
-            before = metric_value(key, ALL, baseline.start, baseline.end)
+            before = metric_value(key, ALL, baseline.start, baseline.end).value
+            if before is not None and definition.unit == Unit.COUNT:
+                # a count grows with the period's length: compare it per day
+                before *= (end - start) / (baseline.end - baseline.start)
             trend = metric_series(key=key, start=start, end=end, bucket=bucket)
             tiles.append(
                 Tile(
@@ -230,7 +233,7 @@ def overview_data(start: datetime, end: datetime, *, business: bool = False) -> 
                     unit=str(definition.unit),
                     measurement=value,
                     progress=goal_progress(
-                        key=key, value=value.value, baseline=before.value, goals=goals
+                        key=key, value=value.value, baseline=before, goals=goals
                     ),
                     goal_text=_goal_text(goals.get(key)),
                     trend=[(_bucket_label(day, bucket), m.value) for day, m in trend],

@@ -116,7 +116,14 @@ def sla(request: HttpRequest, requester: Requester, team_ids: list[int]) -> Http
     """Tickets at risk now; warnings and breaches by policy and team."""
 
     def build(period: Period) -> dict[str, Any]:
-        return {"sla": sections.sla_data(period, clock.now()), "now": clock.now()}
+        data = sections.sla_data(period, clock.now())
+        return {
+            "sla": data,
+            "clock_lists": [
+                ("risk", data.at_risk, data.at_risk_count),
+                ("overdue", data.overdue, data.overdue_count),
+            ],
+        }
 
     return _dashboard(request, "analytics/dash_sla.html", "dash-sla", build)
 

@@ -119,15 +119,15 @@ def drill_query(key: str, period: Any, scope: Any) -> str:
 
 @register.simple_tag
 def sla_stacked(
-    rows: Sequence[dict[str, Any]], name_field: str, *, title: str, warnings: str, breaches: str
+    rows: Sequence[dict[str, Any]], name_field: str, *, title: str, breaches: str, warned: str
 ) -> SafeString:
-    """Warnings and breaches per policy or team as stacked bars."""
+    """Per policy or team: breached clocks and clocks warned but not breached, stacked."""
     names = [str(row[name_field] or "–") for row in rows]
     return charts.stacked_bars(
         names,
         [
-            (str(warnings), [float(row["warnings"]) for row in rows]),
             (str(breaches), [float(row["breaches"]) for row in rows]),
+            (str(warned), [float(row["warned_only"]) for row in rows]),
         ],
         title=str(title),
     )

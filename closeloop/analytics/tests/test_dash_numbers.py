@@ -170,6 +170,21 @@ def test_overview_figures_goals_and_baseline(week: dict[str, Any]) -> None:
 
 
 @pytest.mark.django_db
+def test_a_count_is_compared_per_day_with_a_longer_baseline(week: dict[str, Any]) -> None:
+    # the baseline: the 14 days before the week, with t0 its only ticket (0.5 a week)
+    BaselinePeriod.objects.create(
+        start=(T0 - timedelta(days=14)).date(), end=(T0 - timedelta(days=1)).date(), updated_at=NOW
+    )
+    period = period_between(T0.date(), T0.date() + timedelta(days=6))
+    with clock.frozen_at(NOW):
+        data = overview_data(period.start, period.end)
+    volume = next(tile for tile in data.tiles if tile.key == "volume")
+    assert data.is_organisation_baseline
+    assert volume.progress.baseline == pytest.approx(0.5)
+    assert volume.progress.change_pct == pytest.approx(700.0)  # 4 against 0.5
+
+
+@pytest.mark.django_db
 def test_overview_page_shows_the_figures_and_links_them(week: dict[str, Any]) -> None:
     with clock.frozen_at(NOW):
         page = lead(week["team"]).get(f"/agent/analytics/?{WEEK}")
@@ -258,6 +273,8 @@ def test_sla_surveys_and_classification(week: dict[str, Any]) -> None:
     running = clock_row(t3, metric="resolution", started=at(days=1), due=NOW + timedelta(hours=2))
     running.warn_at = NOW - timedelta(hours=1)
     running.save()
+    # t4's first response was due on day 2: overdue now
+    clock_row(t4, metric="first_response", started=at(days=2), due=at(1, days=2))
     breached = clock_row(t2, metric="first_response", started=at(2), due=at(2.5), stopped=at(3))
     breached.warned_at, breached.breached_at = at(2.4), at(2.5)
     breached.save()
@@ -265,7 +282,11 @@ def test_sla_surveys_and_classification(week: dict[str, Any]) -> None:
     sla = sections.sla_data(period, NOW)
     assert [clock_.ticket_id for clock_ in sla.at_risk] == [t3.pk]
     assert (sla.warnings, sla.breaches) == (1, 1)
-    assert sla.by_policy == [{"policy__name": "test 24x7", "warnings": 1, "breaches": 1}]
+    assert sla.by_policy == [
+        {"policy__name": "test 24x7", "warnings": 1, "breaches": 1, "warned_only": 0}
+    ]
+    assert (sla.at_risk_count, sla.overdue_count) == (1, 1)
+    assert [clock_.ticket_id for clock_ in sla.overdue] == [t4.pk]
     assert sla.by_team[0]["ticket__team__name"] == "Care"
 
     csat = survey("csat")

@@ -9,12 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from closeloop.analytics.models_engine import BaselinePeriod, Comparison, Goal
-from closeloop.analytics.tests.factories import at, category, clock_row, response, survey, ticket
-from closeloop.core import clock
 from closeloop.people.tests.factories import AgentFactory, TeamFactory, UserFactory, lead_of
 from closeloop.portal.tests.support import signed_in_client
-from closeloop.triage.models import TicketTriage, TriageCorrection
 
 PAGES = [
     "/agent/analytics/",
