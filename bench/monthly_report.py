@@ -1,0 +1,160 @@
+"""The monthly review at scale: seconds to gather last month's review and write its HTML, PDF
+and CSV (target ≤ 10 s on PostgreSQL at 1,000,000 tickets).
+
+Generates ``--tickets`` realistic tickets over two years (``bench._generate``), rolls every
+past day up, records 40 problems of last month (each linking 50–400 of its tickets of one
+category, with root causes and corrective actions), then times ``review`` (the data:
+``monthly_review``) and ``files`` (the data plus HTML, PDF and CSV, as ``closeloop report
+monthly`` writes them) ``--repeats`` times after one warm-up; the median and the slowest are
+reported.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bench._support import (
+    BenchError,
+    database_label,
+    fresh_setup,
+    is_postgres_url,
+    machine,
+    postgres_version,
+    run_child,
+)
+
+TARGET_SECONDS = 10.0
+PROBLEMS = 40
+
+OPTIONS_HELP = {
+    "tickets": "tickets to generate (default 100,000 on SQLite, 1,000,000 on PostgreSQL)",
+    "repeats": "timed runs of each measurement",
+    "database_url": "PostgreSQL server to run on (postgresql://…); SQLite without",
+}
+
+
+def run(*, tickets: int = 0, repeats: int = 3, database_url: str = "") -> dict[str, Any]:
+    """Generate ``tickets`` on a fresh database and time last month's review."""
+    if database_url and not is_postgres_url(database_url):
+        raise BenchError("--database-url must be a postgresql:// URL")
+    tickets = tickets or (1_000_000 if database_url else 100_000)
+    with fresh_setup("monthly_report", database_url) as (data_dir, bench_url):
+        figures = run_child(
+            "bench.monthly_report:measure",
+            data_dir=data_dir,
+            database_url=bench_url,
+            options={"tickets": tickets, "repeats": repeats},
+            timeout=7200,
+        )
+    if database_url:
+        figures["server_version"] = postgres_version(database_url)
+    figures["target_seconds"] = TARGET_SECONDS
+    figures["meets_target"] = figures["files"]["max_s"] <= TARGET_SECONDS
+    figures["machine"] = machine()
+    return {database_label(database_url): figures}
+
+
+def _timed(function: Any, repeats: int) -> dict[str, float]:
+    function()  # warm-up
+    durations = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        durations.append(time.perf_counter() - start)
+    durations.sort()
+    return {
+        "median_s": round(durations[len(durations) // 2], 3),
+        "max_s": round(durations[-1], 3),
+        "min_s": round(durations[0], 3),
+    }
+
+
+def _problems(start: Any, end: Any) -> int:
+    """Problems of the month over its biggest categories, with actions; returns links made."""
+    import random
+
+    from django.db.models import Count
+
+    from closeloop.analytics.models import CorrectiveAction, RootCause
+    from closeloop.analytics.models_problems import ProblemTicket
+    from closeloop.analytics.problems import problem_action_add, problem_create
+    from closeloop.tickets.models import Ticket
+    from closeloop.triage.models import Category
+
+    rng = random.Random(8)
+    month = Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+    categories = [
+        row["triage__category"]
+        for row in month.values("triage__category")
+        .annotate(n=Count("pk"))
+        .order_by("-n")[:PROBLEMS]
+        if row["triage__category"]
+    ]
+    causes = list(RootCause.values)
+    links = 0
+    for index, category_id in enumerate(categories):
+        ids = list(
+            month.filter(triage__category_id=category_id).values_list("pk", flat=True)[
+                : rng.randint(50, 400)
+            ]
+        )
+        problem = problem_create(
+            actor=None,
+            title=f"Recurring issue {index + 1}",
+            category=Category.objects.get(pk=category_id),
+            root_cause=rng.choice(causes),
+        )
+        ProblemTicket.objects.bulk_create(
+            [ProblemTicket(problem=problem, ticket_id=i, linked_at=start) for i in ids]
+        )
+        links += len(ids)
+        action = problem_action_add(problem=problem, actor=None, title=f"Fix {index + 1}")
+        CorrectiveAction.objects.filter(pk=action.pk).update(
+            is_improved=rng.random() < 0.6, effect_checked_at=start
+        )
+    return links
+
+
+def measure(*, tickets: int, repeats: int) -> dict[str, Any]:
+    """In the child process: generate, roll up, record problems, time."""
+    from datetime import timedelta
+
+    from bench._generate import generate
+    from closeloop.analytics.engine import org_date
+    from closeloop.analytics.monthly import month_bounds, monthly_file, monthly_review
+    from closeloop.analytics.rollups import rollups_compute
+    from closeloop.core import clock
+
+    began = time.perf_counter()
+    written = generate(tickets)
+    generate_seconds = time.perf_counter() - began
+    today = org_date(clock.now())
+    began = time.perf_counter()
+    rollups_compute(today - timedelta(days=731), today - timedelta(days=1))
+    rollup_seconds = time.perf_counter() - began
+    first = today.replace(day=1) - timedelta(days=1)
+    month = first.strftime("%Y-%m")
+    start, end = month_bounds(first.replace(day=1))
+    links = _problems(start, end)
+    sizes: dict[str, int] = {}
+
+    def files() -> None:
+        review = monthly_review(month)
+        for fmt in ("html", "pdf", "csv"):
+            sizes[fmt] = len(monthly_file(review, fmt))
+
+    review = monthly_review(month)
+    return {
+        "tickets": tickets,
+        "rows_written": written,
+        "generate_seconds": round(generate_seconds, 1),
+        "rollup_seconds": round(rollup_seconds, 1),
+        "month": month,
+        "month_tickets": sum(row.count for row in review.pareto),
+        "categories": len(review.pareto),
+        "problem_links": links,
+        "review": _timed(lambda: monthly_review(month), repeats),
+        "files": _timed(files, repeats),
+        "file_bytes": sizes,
+    }
