@@ -23,4 +23,6 @@ BENCHMARKS: dict[str, str] = {
     "workspace": "bench.workspace_pages",
     "alerts": "bench.alerts",
     "qa-checks": "bench.qa_checks",
+    "analytics-overview": "bench.analytics_overview",
+    "monthly-report": "bench.monthly_report",
 }
