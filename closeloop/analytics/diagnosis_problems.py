@@ -30,7 +30,7 @@ from closeloop.people.models import Agent, Team
 from closeloop.quality.models import CheckOutcome, CheckResult
 from closeloop.sla.models import Metric as ClockMetric
 from closeloop.sla.models import TicketClock
-from closeloop.tickets.models import Kind, Priority, Ticket
+from closeloop.tickets.models import Kind, Priority, Status, Ticket
 from closeloop.triage.models import Category
 
 UNANSWERED_HOURS = 24
@@ -42,6 +42,7 @@ SCRIPT_FAILURE_LIMIT = 20.0
 MIN_QA_SAMPLE = 10
 MIN_SEARCH_MISSES = 3
 TICKETS_LISTED = 20
+OPEN_STATUSES = [status for status in Status if status not in RESOLVED_STATUSES]
 QUERIES_LISTED = 10
 
 
@@ -133,12 +134,17 @@ def _waiting(tickets: QuerySet[Ticket]) -> tuple[int, list[int], datetime | None
     return count, [number for number, _at in oldest], oldest[0][1] if oldest else None
 
 
+def _open() -> QuerySet[Ticket]:
+    """Tickets not resolved or closed, named by status so the status indexes serve it."""
+    return Ticket.objects.filter(status__in=OPEN_STATUSES)
+
+
 def _unanswered(kind: str, now: datetime) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(
+    return _open().filter(
         kind=kind,
         first_responded_at__isnull=True,
         created_at__lte=now - timedelta(hours=UNANSWERED_HOURS),
-    ).exclude(status__in=RESOLVED_STATUSES)
+    )
 
 
 def high_problems(now: datetime) -> list[Problem]:
@@ -152,9 +158,7 @@ def high_problems(now: datetime) -> list[Problem]:
         ),
         (
             Rule.HIGH_PRIORITY_BREACHED,
-            Ticket.objects.filter(priority=Priority.HIGH, sla_breached_at__isnull=False).exclude(
-                status__in=RESOLVED_STATUSES
-            ),
+            _open().filter(priority=Priority.HIGH, sla_breached_at__isnull=False),
             _("High-priority tickets open past their SLA"),
         ),
         (
