@@ -415,6 +415,8 @@ def metric_series(
     spans = buckets(start, end, bucket)
     additive = specs.ADDITIVE.get(key)
     with measuring():
+        if additive is None and bucket == "day" and not scope.used_fields():
+            return _daily_values(key, spans)
         if additive is None or scope.used_fields():
             return [(label, measure(key, scope, s, e)) for label, s, e in spans]
         by_day: dict[date, list[float]] = defaultdict(lambda: [0.0, 0])
@@ -438,6 +440,34 @@ def metric_series(
         (label, specs.combine(additive.combine, sums[label][0], int(sums[label][1])))
         for label, _s, _e in spans
     ]
+
+
+def _daily_values(
+    key: str, spans: list[tuple[date, datetime, datetime]]
+) -> list[tuple[date, Measurement]]:
+    """A non-additive metric's daily series: each rolled-up whole day's own stored value,
+    a direct measurement for the others (a day without a stored row had no sample)."""
+    whole = [label for label, s, e in spans if (s, e) == day_bounds(label)]
+    done = set(RollupDay.objects.filter(day__in=whole).values_list("day", flat=True))
+    stored = {
+        day: (numerator, sample)
+        for day, numerator, sample in DailyRollup.objects.filter(
+            metric=key, dimension="", day__in=done
+        ).values_list("day", "numerator", "sample")
+    }
+    kind = "rate" if key in specs.ON_TIME else "value"
+    series = []
+    for label, span_start, span_end in spans:
+        if label not in done:
+            series.append((label, measure(key, ALL, span_start, span_end)))
+        elif label not in stored:
+            series.append((label, EMPTY))
+        elif kind == "rate":
+            series.append((label, specs.combine("rate", *stored[label])))
+        else:
+            value, sample = stored[label]
+            series.append((label, Measurement(value=value, numerator=value, sample=sample)))
+    return series
 
 
 def direct_by_day(

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.analytics import engine_specs as specs
-from closeloop.analytics.engine import GROUP_BY, day_bounds, direct_by_day, org_date
+from closeloop.analytics.engine import ALL, GROUP_BY, day_bounds, direct_by_day, org_date
+from closeloop.analytics.metrics import measure
 from closeloop.analytics.models_engine import DailyRollup, RollupDay
 from closeloop.core import clock
 from closeloop.core.errors import InvalidInput
@@ -68,6 +69,23 @@ def rollups_compute(first: date, last: date) -> dict[str, int]:
             for (day, dimension, group), (numerator, sample) in totals.items()
         )
     days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    # The medians, p90 and on-time rates are not additive: each day's own value is kept for
+    # daily series (numerator: the value or the rate's numerator; never summed).
+    for key in (*specs.WALL, *specs.BUSINESS, *specs.ON_TIME):
+        for day in days:
+            day_start, day_end = day_bounds(day)
+            value = measure(key, ALL, day_start, day_end)
+            if value.sample:
+                rows.append(
+                    DailyRollup(
+                        day=day,
+                        metric=key,
+                        dimension="",
+                        key=None,
+                        numerator=float(value.numerator),
+                        sample=value.sample,
+                    )
+                )
     with transaction.atomic():
         DailyRollup.objects.filter(day__gte=first, day__lte=last).delete()
         DailyRollup.objects.bulk_create(rows, batch_size=BATCH)

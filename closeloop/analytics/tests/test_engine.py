@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from closeloop.analytics import engine
+from closeloop.analytics import engine_specs as specs
 from closeloop.analytics.engine import (
     GROUP_BY,
     SCOPE_FIELD,
@@ -268,7 +269,10 @@ def test_rollups_equal_direct_computation() -> None:
     keys = [definition.key for definition in all_metrics()]
     with clock.frozen_at(NOW):
         direct = {key: measure(key, Scope(), *PERIOD) for key in keys}
-        direct_series = metric_series(key="volume", start=PERIOD[0], end=PERIOD[1])
+        series_keys = ["volume", "csat", *specs.WALL, *specs.BUSINESS, *specs.ON_TIME]
+        direct_series = {
+            key: metric_series(key=key, start=PERIOD[0], end=PERIOD[1]) for key in series_keys
+        }
         counts = rollups_compute(date(2026, 3, 1), date(2026, 3, 5))
         assert counts["days"] == 5
         assert counts["rows"] > 0
@@ -278,7 +282,13 @@ def test_rollups_equal_direct_computation() -> None:
         # A period starting mid-day: rollups for days 1–2, a direct count of day 0's rest.
         (row,) = metrics_table(keys=keys, start=at(2), end=PERIOD[1])
         assert row.values == {key: measure(key, Scope(), at(2), PERIOD[1]) for key in keys}
-        assert metric_series(key="volume", start=PERIOD[0], end=PERIOD[1]) == direct_series
+        # Daily series: additive days summed, the others' own stored daily values
+        # (day 0's first response median: 10 and 30 minutes → 20).
+        stored = DailyRollup.objects.get(metric="first_response_median", day=date(2026, 3, 2))
+        assert (stored.numerator, stored.sample) == (pytest.approx(20.0), 2)
+        for key in series_keys:
+            rolled = metric_series(key=key, start=PERIOD[0], end=PERIOD[1])
+            assert rolled == direct_series[key], key
         # The stored rows per group add up to the direct grouped values.
         billing = DailyRollup.objects.filter(metric="volume", dimension="channel", key="email")
         assert sum(r.numerator for r in billing if r.day <= date(2026, 3, 4)) == 3

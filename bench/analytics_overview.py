@@ -1,0 +1,163 @@
+"""The overview dashboard's data at scale: seconds to compute it (target ≤ 1 s on PostgreSQL
+at 1,000,000 tickets and on SQLite at 100,000).
+
+Generates ``--tickets`` realistic tickets over two years with everything around them
+(``bench._generate``), rolls every past day up (``rollups_compute``, timed), then times:
+``engine``: every overview metric for the last 30 days, each one's daily series over 90
+days, and goal progress against a baseline (the engine alone); ``overview_data``: the
+dashboard module's own data function when it exists; ``page``: the whole overview page
+rendered through the Django test client as a lead. Each is run ``--repeats`` times after one
+warm-up; the median and the slowest are reported.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bench._support import (
+    BenchError,
+    database_label,
+    fresh_setup,
+    is_postgres_url,
+    machine,
+    postgres_version,
+    run_child,
+)
+
+TARGET_SECONDS = 1.0
+OVERVIEW_METRICS = (
+    "volume",
+    "first_response_median",
+    "resolution_median",
+    "response_on_time_rate",
+    "resolution_on_time_rate",
+    "first_contact_resolution",
+    "reopen_rate",
+    "csat",
+    "nps",
+    "complaint_rate",
+    "bot_share",
+    "self_service_share",
+    "knowledge_use_rate",
+    "escalated_resolution_rate",
+)
+
+OPTIONS_HELP = {
+    "tickets": "tickets to generate (default 100,000 on SQLite, 1,000,000 on PostgreSQL)",
+    "repeats": "timed runs of each measurement",
+    "database_url": "PostgreSQL server to run on (postgresql://…); SQLite without",
+}
+
+
+def run(*, tickets: int = 0, repeats: int = 5, database_url: str = "") -> dict[str, Any]:
+    """Generate ``tickets`` on a fresh database and time the overview's data and page."""
+    if database_url and not is_postgres_url(database_url):
+        raise BenchError("--database-url must be a postgresql:// URL")
+    tickets = tickets or (1_000_000 if database_url else 100_000)
+    with fresh_setup("analytics_overview", database_url) as (data_dir, bench_url):
+        figures = run_child(
+            "bench.analytics_overview:measure",
+            data_dir=data_dir,
+            database_url=bench_url,
+            options={"tickets": tickets, "repeats": repeats},
+            timeout=7200,
+        )
+    if database_url:
+        figures["server_version"] = postgres_version(database_url)
+    figures["target_seconds"] = TARGET_SECONDS
+    timed = [figures[name]["max_s"] for name in ("engine", "overview_data") if name in figures]
+    figures["meets_target"] = bool(timed) and max(timed) <= TARGET_SECONDS
+    figures["machine"] = machine()
+    return {database_label(database_url): figures}
+
+
+def _timed(function: Any, repeats: int) -> dict[str, float]:
+    function()  # warm-up: connections, caches, the planner's statistics
+    durations = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        durations.append(time.perf_counter() - start)
+    durations.sort()
+    return {
+        "median_s": round(durations[len(durations) // 2], 3),
+        "max_s": round(durations[-1], 3),
+        "min_s": round(durations[0], 3),
+    }
+
+
+def measure(*, tickets: int, repeats: int) -> dict[str, Any]:
+    """In the child process: generate, roll up, time."""
+    from datetime import timedelta
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from bench._generate import generate
+    from closeloop.analytics.engine import metric_series, metrics_table, org_date
+    from closeloop.analytics.goals import baseline_set, day_start, goal_progress, goals_by_metric
+    from closeloop.analytics.rollups import rollups_compute
+    from closeloop.core import clock
+
+    began = time.perf_counter()
+    written = generate(tickets)
+    generate_seconds = time.perf_counter() - began
+    today = org_date(clock.now())
+    began = time.perf_counter()
+    rolled = rollups_compute(today - timedelta(days=731), today - timedelta(days=1))
+    rollup_seconds = time.perf_counter() - began
+    # The baseline: the same month a year before.
+    baseline_set(
+        actor=None,
+        start=today - timedelta(days=365 + 30),
+        end=today - timedelta(days=366),
+    )
+    end = day_start(today + timedelta(days=1))
+    start = end - timedelta(days=30)
+    baseline_start = day_start(today - timedelta(days=365 + 30))
+    baseline_end = day_start(today - timedelta(days=365))
+
+    def engine_overview() -> None:
+        (row,) = metrics_table(keys=OVERVIEW_METRICS, start=start, end=end)
+        (before,) = metrics_table(keys=OVERVIEW_METRICS, start=baseline_start, end=baseline_end)
+        goals = goals_by_metric()
+        for key in OVERVIEW_METRICS:
+            goal_progress(
+                key=key, value=row.values[key].value, baseline=before.values[key].value, goals=goals
+            )
+            metric_series(key=key, start=end - timedelta(days=90), end=end)
+
+    figures: dict[str, Any] = {
+        "tickets": tickets,
+        "rows_written": written,
+        "generate_seconds": round(generate_seconds, 1),
+        "rollup_seconds": round(rollup_seconds, 1),
+        "rollup_rows": rolled["rows"],
+        "engine": _timed(engine_overview, repeats),
+    }
+    try:
+        from closeloop.analytics.dashboards import overview_data
+    except ImportError:
+        overview_data = None
+    if overview_data is not None:
+        figures["overview_data"] = _timed(lambda: overview_data(start, end), repeats)
+        user = User.objects.create_superuser("bench-admin", "admin@example.com", "x")
+        client = Client()
+        client.force_login(user)
+        from django.urls import NoReverseMatch, reverse
+
+        try:
+            url = reverse("analytics:overview")
+        except NoReverseMatch:
+            url = ""
+        if url:
+
+            def page() -> None:
+                response = client.get(url)
+                if response.status_code != 200:
+                    raise BenchError(f"{url} answered {response.status_code}")
+
+            figures["page"] = _timed(page, repeats)
+            figures["page_url"] = url
+    return figures
