@@ -4,6 +4,7 @@ corrective actions attached to a problem, and the API with its permissions and 4
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -233,3 +234,24 @@ def test_api_detect(as_lead: Any) -> None:
         "spikes": [],
         "clusters": [],
     }
+
+
+def test_demo_problems() -> None:
+    from closeloop.console.demo_problems import install_demo_problems
+    from closeloop.core import clock
+
+    AgentFactory()
+    now = clock.now()
+    for code, count in (("refunds", 5), ("app", 4), ("delivery", 3)):
+        kind = category(code)
+        for index in range(count):
+            ticket(created=now - timedelta(days=1, hours=index), category=kind)
+    first = install_demo_problems()
+    assert first["recorded"] == 3
+    manual = Problem.objects.filter(source="manual")
+    statuses = dict(manual.values_list("category__code", "status"))
+    assert statuses == {"refunds": "resolved", "app": "fixing", "delivery": "open"}
+    assert manual.get(category__code="refunds").links.count() == 5
+    # Detection ran too: the twelve identical "Test" tickets are one proposed cluster.
+    assert first["clusters"] == 1
+    assert install_demo_problems()["recorded"] == 0  # a second run adds nothing
