@@ -69,13 +69,18 @@ def _open(width: int, height: int, title: str, description: str, css: str) -> tu
     return head, uid
 
 
-def _marker_line(y: float, x0: float, x1: float, colour: str, label: str, dash: str) -> str:
+def _marker_line(
+    y: float, x0: float, x1: float, colour: str, label: str, dash: str, *, at_start: bool = False
+) -> str:
+    """A horizontal reference line labelled at its end (or its start, so that a goal and a
+    baseline close together keep both labels readable)."""
+    text_x, anchor = (x0, "start") if at_start else (x1, "end")
     return (
         f'<g class="marker"><title>{escape(label)}</title>'
         f'<line x1="{_number(x0)}" y1="{_number(y)}" x2="{_number(x1)}" y2="{_number(y)}" '
         f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="{dash}"/>'
-        f'<text x="{_number(x1)}" y="{_number(y - 3)}" text-anchor="end" font-size="10" '
-        f'fill="{colour}">{escape(label)}</text></g>'
+        f'<text x="{_number(text_x)}" y="{_number(y - 3)}" text-anchor="{anchor}" '
+        f'font-size="10" fill="{colour}">{escape(label)}</text></g>'
     )
 
 
@@ -112,7 +117,9 @@ def line_chart(
     )
     if baseline is not None:
         parts.append(
-            _marker_line(y_of(baseline), left, right, BASELINE_COLOUR, baseline_label, "2 3")
+            _marker_line(
+                y_of(baseline), left, right, BASELINE_COLOUR, baseline_label, "2 3", at_start=True
+            )
         )
     if goal is not None:
         parts.append(_marker_line(y_of(goal), left, right, GOAL_COLOUR, goal_label, "6 3"))

@@ -26,8 +26,7 @@ from closeloop.workspace.access import Requester
 from closeloop.workspace.views.lead import lead_view
 
 TICKETS_PER_PAGE = 50
-# Parameters a period change keeps (the rest say the period).
-KEPT_PARAMS = ("time", "metric", "part", *sections.SCOPE_PARAMS)
+# The dashboards (url name, title); the sub-navigation itself is analytics/_subnav.html.
 SECTIONS = (
     ("dash-overview", _("Overview")),
     ("dash-journey", _("Journey and channels")),
@@ -36,6 +35,8 @@ SECTIONS = (
     ("dash-surveys", _("Surveys")),
     ("dash-classification", _("Classification")),
 )
+# Parameters a period change keeps (the rest say the period).
+KEPT_PARAMS = ("time", "metric", "part", *sections.SCOPE_PARAMS)
 
 
 def _dashboard(
@@ -48,7 +49,6 @@ def _dashboard(
     params = request.GET.dict()
     context: dict[str, Any] = {
         "page": page,
-        "sections": SECTIONS,
         "presets": PRESET_DAYS,
         "params": params,
         "keep": {k: v for k, v in params.items() if k in KEPT_PARAMS},
@@ -89,6 +89,7 @@ def journey(request: HttpRequest, requester: Requester, team_ids: list[int]) -> 
             "stages": stages,
             "channels": channels,
             "metrics": [metric_get(key) for key in sections.JOURNEY_METRICS],
+            "complaint_goal": goals_by_metric().get("complaint_rate"),
         }
 
     return _dashboard(request, "analytics/dash_journey.html", "dash-journey", build)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from closeloop.analytics.models_engine import BaselinePeriod
-from closeloop.analytics.tests.factories import response, survey, ticket
+from closeloop.analytics.tests.factories import response, review, survey, ticket
 from closeloop.customers.tests.factories import CustomerFactory
 from closeloop.people.models import Agent, Team
 from closeloop.people.tests.factories import AgentFactory, TeamFactory, member
@@ -208,10 +208,38 @@ def seed_operation(now: datetime, *, seed: int = 8) -> Seeded:
                 comment = rng.choice(COMMENTS[score]) if rng.random() < 0.5 else ""
                 answered = resolved + timedelta(hours=rng.randint(1, 20))
                 if answered < now:
-                    response(csat, score, answered=answered, ticket_row=row, comment=comment)
+                    outcome = ""
+                    if score <= 2:
+                        outcome = rng.choice(
+                            ["recovered", "recovered", "not_recovered", "unreachable"]
+                        )
+                    response(
+                        csat,
+                        score,
+                        answered=answered,
+                        ticket_row=row,
+                        comment=comment,
+                        team=team,
+                        agent=assignee,
+                        follow_up_outcome=outcome,
+                    )
                     if rng.random() < 0.5:
                         promoter = rng.choices(range(11), [2, 1, 1, 2, 2, 4, 5, 9, 14, 25, 35])[0]
-                        response(nps, promoter, answered=answered, ticket_row=row)
+                        response(
+                            nps,
+                            promoter,
+                            answered=answered,
+                            ticket_row=row,
+                            team=team,
+                            agent=assignee,
+                        )
+            if resolved and rng.random() < 0.15:
+                review(
+                    row,
+                    assignee,
+                    passed=rng.random() < 0.85,
+                    submitted=resolved + timedelta(hours=2),
+                )
     # a few open tickets close to their first-response target right now
     for index in range(4):
         created = now - timedelta(minutes=50 + 5 * index)
