@@ -415,7 +415,8 @@ def metric_series(
     spans = buckets(start, end, bucket)
     additive = specs.ADDITIVE.get(key)
     with measuring():
-        if additive is None and bucket == "day" and not scope.used_fields():
+        daily = key in specs.WALL or key in specs.ON_TIME
+        if daily and bucket == "day" and not scope.used_fields():
             return _daily_values(key, spans)
         if additive is None or scope.used_fields():
             return [(label, measure(key, scope, s, e)) for label, s, e in spans]
