@@ -214,7 +214,7 @@ def bar_chart(
         y = 3 + index * row_height
         length = plot * (value or 0) / top
         text = figure(value, unit)
-        short = label if len(label) <= 24 else label[:23] + "…"
+        short = label if len(label) <= 21 else label[:20] + "…"
         parts.append(
             f"<g><title>{escape(label)}: {escape(text)}</title>"
             f'<text x="{_number(label_width - 6)}" y="{_number(y + row_height * 0.62)}" '
@@ -267,7 +267,7 @@ def stacked_bars(
         x += 13 + 7 * len(name) + 12
     for row, category in enumerate(categories):
         y = legend_height + row * row_height
-        short = category if len(category) <= 24 else category[:23] + "…"
+        short = category if len(category) <= 21 else category[:20] + "…"
         parts.append(
             f'<text x="{_number(label_width - 6)}" y="{_number(y + row_height * 0.62)}" '
             f'font-size="11" text-anchor="end" fill="#222">{escape(short)}</text>'
