@@ -59,8 +59,9 @@ def _day(raw: str, field: str) -> date:
 def _scope(query: MetricsQuery) -> Scope:
     category_id = None
     if query.category:
-        category_id = Category.objects.filter(code=query.category).values_list("pk", flat=True)
-        category_id = category_id.first()
+        category_id = (
+            Category.objects.filter(code=query.category).values_list("pk", flat=True).first()
+        )
         if category_id is None:
             raise InvalidInput(
                 _("%(code)s is not a category.") % {"code": query.category},

@@ -245,6 +245,8 @@ def _grouped_business(
         "group", "started_at", "stopped_at", "paused_minutes", "policy__calendar"
     )
     for group, started_at, stopped_at, paused, calendar_id in values:
+        if stopped_at is None:
+            continue
         calendar = calendars.get(calendar_id) or calendar_24x7()
         if calendar.is_always_open:
             elapsed = (stopped_at - started_at).total_seconds() / 60
@@ -265,14 +267,16 @@ def _grouped_on_time(
         .values("group")
         .annotate(
             sample=Count("pk", filter=decided),
-            met=Count("pk", filter=Q(stopped_at__isnull=False, stopped_at__lte=F("due_at"))),
+            in_time=Count("pk", filter=Q(stopped_at__isnull=False, stopped_at__lte=F("due_at"))),
         )
         .order_by()
     )
     result: dict[GroupKey, Measurement] = {}
     for row in rows:
         if row["sample"]:
-            result[_key(group_by, row["group"])] = specs.combine("rate", row["met"], row["sample"])
+            result[_key(group_by, row["group"])] = specs.combine(
+                "rate", row["in_time"], row["sample"]
+            )
     return result
 
 
@@ -382,7 +386,7 @@ def bucket_start(day: date, bucket: str) -> date:
 def buckets(start: datetime, end: datetime, bucket: str) -> list[tuple[date, datetime, datetime]]:
     """The buckets covering [start, end), each clipped to it: (label day, start, end)."""
     if bucket not in BUCKETS:
-        raise InvalidInput(_("Unknown bucket."), details={"field": "bucket"})
+        raise InvalidInput(str(_("Unknown bucket.")), details={"field": "bucket"})
     result = []
     cursor = start
     while cursor < end:
@@ -420,7 +424,7 @@ def metric_series(
             return _daily_values(key, spans)
         if additive is None or scope.used_fields():
             return [(label, measure(key, scope, s, e)) for label, s, e in spans]
-        by_day: dict[date, list[float]] = defaultdict(lambda: [0.0, 0])
+        by_day: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0])
         days = rolled_days(start, end)
         for day, numerator, sample in DailyRollup.objects.filter(
             metric=key, dimension="", day__in=days
@@ -432,11 +436,11 @@ def metric_series(
             for day, numerator, sample in direct_by_day(additive, remaining):
                 by_day[day][0] += numerator
                 by_day[day][1] += sample
-    sums: dict[date, list[float]] = defaultdict(lambda: [0.0, 0])
-    for day, (numerator, sample) in by_day.items():
+    sums: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for day, totals in by_day.items():
         total = sums[bucket_start(day, bucket)]
-        total[0] += numerator
-        total[1] += sample
+        total[0] += totals[0]
+        total[1] += totals[1]
     return [
         (label, specs.combine(additive.combine, sums[label][0], int(sums[label][1])))
         for label, _s, _e in spans
@@ -511,7 +515,7 @@ def tickets_behind(
     "numerator" those meeting the definition (e.g. the breached ones of the breach rate;
     for a median or p90, the same as the sample)."""
     if part not in ("numerator", "sample"):
-        raise InvalidInput(_("part must be numerator or sample."), details={"field": "part"})
+        raise InvalidInput(str(_("part must be numerator or sample.")), details={"field": "part"})
     scope_check(metric_get(key), scope)
     additive = specs.ADDITIVE.get(key)
     if additive is not None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.analytics.metrics import Direction, metric_get
-from closeloop.analytics.models_engine import BaselinePeriod, Comparison, Goal
+from closeloop.analytics.models_engine import BaselinePeriod, Goal, GoalComparison
 from closeloop.core import clock
 from closeloop.core.errors import InvalidInput
 from closeloop.people.models import Agent
@@ -109,8 +109,8 @@ def day_start(day: date) -> datetime:
 def goal_set(*, actor: Agent | None, metric: str, comparison: str, target: float) -> Goal:
     """Set (or replace) the goal for ``metric``."""
     metric_get(metric)
-    if comparison not in Comparison.values:
-        raise InvalidInput(_("Unknown comparison."), details={"field": "comparison"})
+    if comparison not in GoalComparison.values:
+        raise InvalidInput(str(_("Unknown comparison.")), details={"field": "comparison"})
     with transaction.atomic():
         goal, _created = Goal.objects.update_or_create(
             metric=metric,
@@ -136,7 +136,7 @@ def baseline_set(
             return None
         if end is None or end < start:
             raise InvalidInput(
-                _("The baseline must end on or after its start."), details={"field": "end"}
+                str(_("The baseline must end on or after its start.")), details={"field": "end"}
             )
         return BaselinePeriod.objects.create(start=start, end=end, updated_at=clock.now())
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["BaselinePeriod", "Comparison", "DailyRollup", "Goal", "RollupDay"]
+__all__ = ["BaselinePeriod", "GoalComparison", "DailyRollup", "Goal", "RollupDay"]
 
 
-class Comparison(models.TextChoices):
+class GoalComparison(models.TextChoices):
     """How a metric's value is compared with its goal's target."""
 
     AT_LEAST = "at_least", _("at least")
@@ -21,7 +21,7 @@ class Goal(models.Model):
     """The organisation's goal for one metric, e.g. CSAT at least 90 %."""
 
     metric = models.CharField(_("metric"), max_length=60, unique=True)
-    comparison = models.CharField(_("comparison"), max_length=10, choices=Comparison.choices)
+    comparison = models.CharField(_("comparison"), max_length=10, choices=GoalComparison.choices)
     target = models.FloatField(_("target"))
     updated_at = models.DateTimeField(_("updated at"))
 
@@ -35,11 +35,11 @@ class Goal(models.Model):
 
     def is_met(self, value: float) -> bool:
         """Whether ``value`` meets the goal."""
-        if self.comparison == Comparison.AT_LEAST:
+        if self.comparison == GoalComparison.AT_LEAST:
             return value >= self.target
-        if self.comparison == Comparison.AT_MOST:
+        if self.comparison == GoalComparison.AT_MOST:
             return value <= self.target
-        if self.comparison == Comparison.ABOVE:
+        if self.comparison == GoalComparison.ABOVE:
             return value > self.target
         return value < self.target
 

@@ -41,9 +41,9 @@ def rollups_compute(first: date, last: date) -> dict[str, int]:
     Returns the number of days and rows written."""
     today = org_date(clock.now())
     if last < first:
-        raise InvalidInput(_("The last day is before the first."), details={"field": "to"})
+        raise InvalidInput(str(_("The last day is before the first.")), details={"field": "to"})
     if last >= today:
-        raise InvalidInput(_("Only past days can be rolled up."), details={"field": "to"})
+        raise InvalidInput(str(_("Only past days can be rolled up.")), details={"field": "to"})
     intervals = [(day_bounds(first)[0], day_bounds(last)[1])]
     started = clock.now()
     rows: list[DailyRollup] = []
@@ -136,9 +136,9 @@ def _daily_on_time(key: str, interval: tuple[datetime, datetime]) -> dict[date, 
             due_day=TruncDate("due_at", tzinfo=tz),
             stopped=Q(stopped_at__isnull=False),
             paused=Q(paused_since__isnull=False),
-            met=Q(stopped_at__isnull=False, stopped_at__lte=F("due_at")),
+            in_time=Q(stopped_at__isnull=False, stopped_at__lte=F("due_at")),
         )
-        .values("day", "due_day", "stopped", "paused", "met")
+        .values("day", "due_day", "stopped", "paused", "in_time")
         .annotate(clocks=Count("pk"))
         .order_by()
     )
@@ -147,7 +147,7 @@ def _daily_on_time(key: str, interval: tuple[datetime, datetime]) -> dict[date, 
         decided = row["stopped"] or (not row["paused"] and row["due_day"] <= row["day"])
         if decided:
             result[row["day"]][1] += row["clocks"]
-            if row["met"]:
+            if row["in_time"]:
                 result[row["day"]][0] += row["clocks"]
     return {day: (met, int(sample)) for day, (met, sample) in result.items() if sample}
 
