@@ -319,3 +319,15 @@ def test_the_organisations_goals_replace_the_plans_unless_past_the_floor() -> No
     csat = next(row for row in satisfaction.evidence if row.key == "csat")
     # (75 − 50) ÷ (80 − 50) = 83.3
     assert (csat.goal, csat.sub_score) == (80.0, 83.3)
+
+
+def test_demo_efforts_install_twice_without_change() -> None:
+    from closeloop.console.demo_diagnosis import install_demo_diagnosis
+
+    lead = UserFactory(username="lead")
+    assert install_demo_diagnosis() == {"chat_staffing": 2, "knowledge_articles": 1}
+    install_demo_diagnosis()
+    rows = ImprovementEffort.objects.order_by("measure").values_list(
+        "measure", "effort", "updated_by"
+    )
+    assert list(rows) == [("chat_staffing", 2, lead.pk), ("knowledge_articles", 1, lead.pk)]
