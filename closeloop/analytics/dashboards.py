@@ -191,10 +191,11 @@ class Overview:
 
 
 def bucket_of(period: Period) -> str:
-    """The trend's step: days up to two weeks, weeks up to 16 weeks, months beyond."""
-    if period.days <= 14:
+    """The trend's step: days up to 92 days (daily values come from the rollups, medians
+    and on-time rates included), weeks up to 26 weeks, months beyond."""
+    if period.days <= 92:
         return "day"
-    if period.days <= 112:
+    if period.days <= 182:
         return "week"
     return "month"
 

@@ -110,9 +110,10 @@ def test_period_presets_months_and_buckets() -> None:
     )
     assert march.days == 28
     assert march.end - march.start == timedelta(days=28)
-    # the trend's step: days up to two weeks, weeks up to 16, months beyond
+    # the trend's step: days up to 92 days, weeks up to 26, months beyond
     assert bucket_of(last_week) == "day"
-    assert bucket_of(period_between(T0.date(), T0.date() + timedelta(days=89))) == "week"
+    assert bucket_of(period_between(T0.date(), T0.date() + timedelta(days=89))) == "day"
+    assert bucket_of(period_between(T0.date(), T0.date() + timedelta(days=119))) == "week"
     assert bucket_of(period_between(T0.date(), T0.date() + timedelta(days=364))) == "month"
 
 
