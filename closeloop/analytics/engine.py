@@ -169,18 +169,28 @@ def metric_value(key: str, scope: Scope, start: datetime, end: datetime) -> Meas
 def grouped(
     key: str, group_by: str, scope: Scope, start: datetime, end: datetime
 ) -> dict[GroupKey, Measurement]:
-    """Metric ``key`` for each group of ``group_by`` over [start, end) (directly, no rollups:
-    a scope or a grouping narrows the rows enough for the indexes)."""
+    """Metric ``key`` for each group of ``group_by`` over [start, end): additive metrics with
+    an empty scope from the group's rollups for the whole rolled-up days and one grouped
+    query for the rest; everything else one grouped query over the period."""
     if key in specs.ADDITIVE:
         additive = specs.ADDITIVE[key]
-        sums: dict[GroupKey, list[float]] = defaultdict(lambda: [0.0, 0])
-        for part in additive.parts:
-            path = part.paths.get(group_by)
-            if path is None:
-                return {}
+        sums: dict[GroupKey, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        if any(group_by not in part.paths for part in additive.parts):
+            return {}
+        intervals = [(start, end)]
+        if not scope.used_fields():
+            days = rolled_days(start, end)
+            stored = DailyRollup.objects.filter(metric=key, dimension=group_by, day__in=days)
+            for group, numerator, sample in stored.values_list("key", "numerator", "sample"):
+                total = sums[_key(group_by, group)]
+                total[0] += numerator
+                total[1] += sample
+            intervals = uncovered(start, end, days)
+        for part in additive.parts if intervals else ():
+            path = part.paths[group_by]
             rows = (
                 part.rows(scope)
-                .filter(specs.in_period(part.time_field, start, end))
+                .filter(_periods(part.time_field, intervals))
                 .annotate(group=F(path))
                 .values("group")
                 .annotate(**part.aggregates())

@@ -273,7 +273,15 @@ def test_rollups_equal_direct_computation() -> None:
         direct_series = {
             key: metric_series(key=key, start=PERIOD[0], end=PERIOD[1]) for key in series_keys
         }
+        direct_grouped = {
+            group_by: metrics_table(keys=keys, start=at(2), end=PERIOD[1], group_by=group_by)
+            for group_by in GROUP_BY
+        }
         counts = rollups_compute(date(2026, 3, 1), date(2026, 3, 5))
+        # Grouped tables from the groups' rollups (+ day 0's rest directly): unchanged.
+        for group_by in GROUP_BY:
+            after = metrics_table(keys=keys, start=at(2), end=PERIOD[1], group_by=group_by)
+            assert after == direct_grouped[group_by], group_by
         assert counts["days"] == 5
         assert counts["rows"] > 0
         # Whole days: the table now reads rollups, and the figures do not move.
