@@ -71,3 +71,34 @@ class CorrectiveActionAdmin(ReadOnlyAdmin):
     list_display = ["title", "owner", "status", "due_at", "root_cause", "is_improved"]
     list_filter = ["status", "root_cause"]
     search_fields = ["title"]
+
+
+# --- the metrics engine's goals and baseline (issue 8) -----------------------------------------
+from closeloop.analytics.models_engine import BaselinePeriod, Goal  # noqa: E402
+
+
+@admin.register(Goal)
+class GoalAdmin(admin.ModelAdmin):
+    list_display = ["metric", "comparison", "target", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def save_model(self, request: Any, obj: Goal, form: Any, change: bool) -> None:
+        from closeloop.core import clock
+
+        obj.updated_at = clock.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(BaselinePeriod)
+class BaselinePeriodAdmin(admin.ModelAdmin):
+    list_display = ["start", "end", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return not BaselinePeriod.objects.exists()
+
+    def save_model(self, request: Any, obj: BaselinePeriod, form: Any, change: bool) -> None:
+        from closeloop.core import clock
+
+        obj.updated_at = clock.now()
+        super().save_model(request, obj, form, change)
