@@ -404,3 +404,19 @@ def test_rollup_command() -> None:
             call_command("analytics", "rollup", "--day", "2026-03-06")  # today
         with pytest.raises(CommandError):
             call_command("analytics", "rollup", "--from", "2026-03-01")
+
+
+@pytest.mark.django_db
+def test_demo_engine_sets_baseline_and_rolls_up() -> None:
+    from closeloop.analytics.models_engine import BaselinePeriod
+    from closeloop.console.demo_engine import install_demo_engine
+
+    world()
+    with clock.frozen_at(NOW):
+        result = install_demo_engine()
+    # History from Mon 2 March (t1) to "today" Fri 6 March: baseline 2–5 March (capped at
+    # yesterday), four days rolled up.
+    period = BaselinePeriod.objects.get()
+    assert (period.start, period.end) == (date(2026, 3, 2), date(2026, 3, 5))
+    assert result["days"] == 4
+    assert RollupDay.objects.count() == 4
