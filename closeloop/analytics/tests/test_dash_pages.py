@@ -78,3 +78,23 @@ def test_drill_down_refuses_an_unknown_metric_or_scope(lead_client: Client) -> N
     assert lead_client.get("/agent/analytics/tickets/?metric=volume&team=x").status_code == 400
     # bot share cannot be narrowed by team
     assert lead_client.get("/agent/analytics/tickets/?metric=bot_share&team=1").status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PAGES)
+def test_dashboards_render_in_chinese(lead_client: Client, path: str) -> None:
+    page = lead_client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert '<html lang="zh-Hans">' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_header_marks_analytics_current_on_the_dashboards(lead_client: Client) -> None:
+    html = lead_client.get("/agent/analytics/surveys/").content.decode()
+    assert 'href="/agent/analytics/" aria-current="page">Analytics</a>' in html
+    # the sub-navigation keeps the period
+    assert re.search(
+        r'href="/agent/analytics/surveys/\?from=[-\d]+&amp;to=[-\d]+" '
+        r'aria-current="page">Surveys</a>',
+        html,
+    )
