@@ -81,6 +81,30 @@ class Figure:
     target: float | None = None
     met: bool | None = None
 
+    def _show(self, value: float | None, *, signed: bool = False) -> str:
+        if value is None:
+            return "–"
+        sign = "+" if signed and value > 0 else ""
+        if self.unit == "count":
+            return f"{sign}{value:.0f}"
+        suffix = {"percent": " %", "minutes": " " + _("min")}.get(self.unit, "")
+        return f"{sign}{value:.1f}{suffix}"
+
+    @property
+    def shown(self) -> str:
+        """This month's value with its unit (``93.2 %``, ``45.0 min``, ``120``)."""
+        return self._show(self.value)
+
+    @property
+    def previous_shown(self) -> str:
+        """Last month's value with its unit."""
+        return self._show(self.previous)
+
+    @property
+    def change_shown(self) -> str:
+        """The change on last month, signed, in the metric's unit."""
+        return self._show(self.change, signed=True)
+
     @property
     def goal_label(self) -> str:
         """The goal as ``≥ 90`` (an en dash when there is none)."""

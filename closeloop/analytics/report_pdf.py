@@ -38,9 +38,9 @@ def _figure_rows(figures: list[Figure]) -> list[list[str]]:
         rows.append(
             [
                 f.label,
-                f"{fmt(f.value)} {f.unit}" if f.value is not None else "–",
-                fmt(f.previous),
-                ("+" if (f.change or 0) > 0 else "") + fmt(f.change),
+                f.shown,
+                f.previous_shown,
+                f.change_shown,
                 f.goal_label,
                 _met(f),
             ]

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from closeloop.analytics import monthly
@@ -94,7 +94,15 @@ def problems_detect_now(
     result = problems_detect()
     found = len(result.spikes) + len(result.clusters)
     if found:
-        messages.success(request, _("%(n)d new candidate problems proposed.") % {"n": found})
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d new candidate problem proposed.",
+                "%(n)d new candidate problems proposed.",
+                found,
+            )
+            % {"n": found},
+        )
     else:
         messages.info(request, _("No new candidate problems."))
     return redirect(f"{_url('analytics:review-problems')}?status=proposed")
@@ -130,7 +138,8 @@ def _context(problem: Problem, **forms: Any) -> dict[str, Any]:
         "transition_error": forms.get("transition_error", ""),
         "transitions": [
             (status, TRANSITION_LABELS[ProblemStatus(status)])
-            for status in sorted(services.ALLOWED[problem.status])
+            for status in ProblemStatus
+            if status in services.ALLOWED[problem.status]
         ],
         "is_editable": problem.status not in (ProblemStatus.CLOSED, ProblemStatus.REJECTED),
     }
@@ -190,7 +199,10 @@ def problem_link(
         except CloseloopError as error:
             attach_error(form, error)
         else:
-            messages.success(request, _("%(n)d tickets linked.") % {"n": added})
+            messages.success(
+                request,
+                ngettext("%(n)d ticket linked.", "%(n)d tickets linked.", added) % {"n": added},
+            )
             return redirect("analytics:review-problem", problem_id=problem.pk)
     return render(request, "analytics/problem.html", _context(problem, link_form=form), status=400)
 

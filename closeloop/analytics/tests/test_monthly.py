@@ -27,6 +27,16 @@ from closeloop.customers.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english():  # noqa: ANN202
+    """The figures' labels are checked in English, whatever an earlier test activated."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 MARCH_MID = datetime(2026, 3, 20, 4, 0, tzinfo=UTC)
 
 
@@ -131,9 +141,11 @@ def test_the_review_figures(fixture) -> None:  # noqa: ANN001
     ]
     volume = next(f for f in review.headline if f.key == "volume")
     assert (volume.value, volume.previous, volume.change) == (10, 2, 8)
+    assert (volume.shown, volume.change_shown) == ("10", "+8")
     complaints = next(f for f in review.goals if f.key == "complaint_rate")
     assert (complaints.value, complaints.previous, complaints.better) == (10.0, 0.0, False)
     assert (complaints.goal_label, complaints.met) == ("< 5", False)
+    assert (complaints.shown, complaints.previous_shown) == ("10.0 %", "0.0 %")
     assert [(p["title"], p["month_tickets"], p["all_tickets"]) for p in review.problems] == [
         ("Double charge on renewal", 3, 4),
         ("Wrong delivery promise", 1, 1),
@@ -189,6 +201,7 @@ def test_the_pdf_text(fixture) -> None:  # noqa: ANN001
         "Double charge on renewal",
         "66.7",
         "Fix the renewal job",
+        "10.0 %",
     ):
         assert title in text, title
 

@@ -134,8 +134,12 @@ def test_the_monthly_page_defaults_to_last_month(lead_client: Client) -> None:
 
 
 def test_the_monthly_page_in_chinese(lead_client: Client) -> None:
-    response = lead_client.get(
-        "/agent/analytics/review/monthly/?month=2026-03", headers={"accept-language": "zh-hans"}
-    )
+    from django.utils import translation
+
+    with translation.override("en"):  # the request activates Chinese; not for later tests
+        response = lead_client.get(
+            "/agent/analytics/review/monthly/?month=2026-03",
+            headers={"accept-language": "zh-hans"},
+        )
     assert response.status_code == 200
     assert 'lang="zh' in response.content.decode()
