@@ -16,6 +16,7 @@ from closeloop.analytics.models import (
     AlertRule,
     CorrectiveAction,
 )
+from closeloop.analytics.models_problems import Problem
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -102,3 +103,12 @@ class BaselinePeriodAdmin(admin.ModelAdmin):
 
         obj.updated_at = clock.now()
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Problem)
+class ProblemAdmin(ReadOnlyAdmin):
+    """Problems are worked on their pages (/agent/analytics/review/problems/) or the API."""
+
+    list_display = ["title", "status", "source", "root_cause", "owner", "created_at"]
+    list_filter = ["status", "source", "root_cause"]
+    search_fields = ["title"]
