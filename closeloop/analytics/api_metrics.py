@@ -17,7 +17,7 @@ from ninja import Query, Router, Schema
 
 from closeloop.analytics import engine, exports, goals
 from closeloop.analytics.api import lead_requester
-from closeloop.analytics.metrics import Scope, all_metrics, metric_get
+from closeloop.analytics.metrics import Scope, Unit, all_metrics, metric_get
 from closeloop.core.errors import InvalidInput
 from closeloop.people.access import requester_for
 from closeloop.triage.models import Category
@@ -79,13 +79,13 @@ def _scope(query: MetricsQuery) -> Scope:
     )
 
 
-def _measurement(key: str, value: Any, baseline: Any, goal_rows: dict[str, Any]) -> dict[str, Any]:
-    progress = goals.goal_progress(
-        key=key,
-        value=value.value,
-        baseline=baseline.value if baseline is not None else None,
-        goals=goal_rows,
-    )
+def _measurement(
+    key: str, value: Any, baseline: Any, goal_rows: dict[str, Any], scale: float
+) -> dict[str, Any]:
+    before = baseline.value if baseline is not None else None
+    if before is not None and metric_get(key).unit == Unit.COUNT:
+        before *= scale  # a count grows with the period: compare it per day
+    progress = goals.goal_progress(key=key, value=value.value, baseline=before, goals=goal_rows)
     return {
         "value": value.value,
         "numerator": value.numerator,
@@ -130,7 +130,9 @@ def metrics_view(request: HttpRequest, query: Query[MetricsQuery]) -> Any:
         return response
     bounds = goals.baseline_bounds()
     baseline_rows: dict[Any, engine.Row] = {}
+    scale = 1.0
     if bounds is not None:
+        scale = (end - start) / (bounds[1] - bounds[0])
         baseline_rows = {
             row.key: row
             for row in engine.metrics_table(
@@ -166,6 +168,7 @@ def metrics_view(request: HttpRequest, query: Query[MetricsQuery]) -> Any:
                         row.values[key],
                         baseline_rows[row.key].values[key] if row.key in baseline_rows else None,
                         goal_rows,
+                        scale,
                     )
                     for key in keys
                 },

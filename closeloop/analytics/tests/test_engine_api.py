@@ -66,6 +66,11 @@ def test_json_rows_with_goal_and_baseline(api: Any) -> None:
         "better": False,
     }
     assert row["values"]["volume"]["value"] == 6.0
+    # Volume: 6 against the baseline week's 4 → +50 % (same length; a count is compared per
+    # day, so a 14-day period against this 7-day baseline compares with 8).
+    assert row["values"]["volume"]["goal"]["change_pct"] == 50.0
+    body = get(api, **{"from": "2026-02-23", "to": "2026-03-08"}, metrics="volume").json()
+    assert body["rows"][0]["values"]["volume"]["goal"]["baseline"] == 8.0
     assert row["values"]["volume"]["goal"]["target"] is None
 
 
