@@ -71,6 +71,7 @@ class ProblemOut(Schema):
     affected: int
     tickets: list[int]
     details: dict[str, Any]
+    drill: str
 
 
 class ImprovementOut(Schema):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
@@ -95,6 +96,7 @@ class Problem:
     tickets: list[int] = field(default_factory=list)
     subject: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    drill: str = ""  # the dashboards' drill-down query (metric and scope) behind the figure
 
     @property
     def urgency_label(self) -> str:
@@ -254,6 +256,7 @@ def category_repeat_problems(start: datetime, end: datetime) -> list[Problem]:
                 gap=repeat_rate / 100.0,
                 tickets=numbers,
                 subject=name,
+                drill=urlencode({"metric": "repeat_contact_rate", "category": category_id}),
                 details={"category_id": category_id, "category_code": names[category_id].code}
                 if category_id in names
                 else {"category_id": category_id},
@@ -313,6 +316,7 @@ def team_on_time_problems(start: datetime, end: datetime, goal: float) -> list[P
                 gap=(goal - on_time) / goal if goal else 0.0,
                 tickets=numbers,
                 subject=name,
+                drill=urlencode({"metric": "response_on_time_rate", "team": team_id}),
                 details={"team_id": team_id},
             )
         )

@@ -201,3 +201,21 @@ def test_api_efforts(lead_client: Client) -> None:
     )
     assert (unknown.status_code, unknown.json()["details"]) == (400, {"field": "measure"})
     assert list(ImprovementEffort.objects.values_list("measure", "effort")) == [("staffing", 1)]
+
+
+@pytest.mark.django_db
+def test_a_late_team_links_to_the_tickets_behind_its_figure(
+    lead_client: Client, frozen: None
+) -> None:
+    from closeloop.analytics.tests.test_diagnosis_rules import _team_clocks
+
+    slow = TeamFactory(name="Slow")
+    _team_clocks(slow, met=18, late=2)
+    html = lead_client.get(PAGE, {"from": "2026-03-02", "to": "2026-03-05"}).content.decode()
+    assert 'data-rule="team_on_time_below_goal"' in html
+    assert "Team Slow answers late" in html
+    assert (
+        f"/agent/analytics/tickets/?metric=response_on_time_rate&amp;team={slow.pk}"
+        "&amp;from=2026-03-02&amp;to=2026-03-05"
+    ) in html
+    assert "Staff team Slow at peak hours" in html

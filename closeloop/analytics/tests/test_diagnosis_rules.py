@@ -129,6 +129,7 @@ def test_category_repeat_rate_above_30_percent_fires() -> None:
     assert ("Repeat-contact rate", "35.0 %") in problem.evidence
     assert len(problem.tickets) == 7
     assert problem.details["category_code"] == battery.code
+    assert problem.drill == f"metric=repeat_contact_rate&category={battery.pk}"
 
 
 def test_category_repeat_rate_at_30_percent_does_not() -> None:
@@ -165,6 +166,7 @@ def test_team_below_the_on_time_goal_fires_and_one_at_it_does_not() -> None:
     assert problem.affected == 2
     assert ("Response on-time rate", "90.0 %") in problem.evidence
     assert len(problem.tickets) == 2
+    assert problem.drill == f"metric=response_on_time_rate&team={slow.pk}"
     # gap = (98 − 90) ÷ 98
     assert problem.gap == pytest.approx(8 / 98)
 
