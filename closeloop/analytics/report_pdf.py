@@ -8,9 +8,12 @@ serves the English and the Chinese report. The tables are the same as the page's
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from closeloop.analytics.monthly import Figure, MonthlyReview, fmt
 
@@ -26,6 +29,11 @@ def _font() -> str:
     return FONT
 
 
+def _local(moment: datetime) -> str:
+    """A time in the organisation's time zone, to the minute."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).strftime("%Y-%m-%d %H:%M")
+
+
 def _met(figure: Figure) -> str:
     if figure.met is None:
         return "–"
@@ -33,7 +41,8 @@ def _met(figure: Figure) -> str:
 
 
 def _figure_rows(figures: list[Figure]) -> list[list[str]]:
-    rows = [[_("Metric"), _("This month"), _("Last month"), _("Change"), _("Goal"), _("Result")]]
+    change = pgettext("difference on last month", "Change")
+    rows = [[_("Metric"), _("This month"), _("Last month"), change, _("Goal"), _("Result")]]
     for f in figures:
         rows.append(
             [
@@ -152,9 +161,9 @@ def monthly_pdf(review: MonthlyReview) -> bytes:
                 [
                     a["rule"],
                     a["metric"],
-                    a["fired_at"].strftime("%Y-%m-%d %H:%M"),
+                    _local(a["fired_at"]),
                     fmt(a["fired_value"]),
-                    a["cleared_at"].strftime("%Y-%m-%d %H:%M") if a["cleared_at"] else "–",
+                    _local(a["cleared_at"]) if a["cleared_at"] else "–",
                 ]
             )
         story.append(table(rows))
