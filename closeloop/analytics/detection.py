@@ -42,6 +42,7 @@ SPIKE_MIN_COUNT = 5
 SPIKE_P = 0.001
 MIN_RATE = 0.5
 SPIKE_WINDOWS = {"day": timedelta(days=1), "week": timedelta(days=7)}
+SPIKE_LINKS = 500
 
 CLUSTER_WINDOW_HOURS = 48
 CLUSTER_SIMILARITY = 0.35
@@ -97,7 +98,8 @@ def spikes_find(now: datetime) -> list[dict[str, Any]]:
             if count < SPIKE_MIN_COUNT:
                 continue
             past = [h.get(category_id, 0) for h in history]
-            rate = max(MIN_RATE, sum(past) / len(past))
+            mean = sum(past) / len(past)
+            rate = max(MIN_RATE, mean)
             p = poisson_tail(count, rate)
             if p < SPIKE_P:
                 found.append(
@@ -106,8 +108,10 @@ def spikes_find(now: datetime) -> list[dict[str, Any]]:
                         "category_id": category_id,
                         "count": count,
                         "history": past,
-                        "expected": round(rate, 2),
+                        "expected": round(mean, 2),
+                        "rate": round(rate, 2),
                         "p": p,
+                        "start": (now - length).isoformat(),
                     }
                 )
     return found
@@ -137,20 +141,33 @@ def spikes_propose(now: datetime) -> list[Problem]:
             category_id=spike["category_id"], source=DetectionSource.SPIKE, status__in=ACTIVE
         ).exists():
             continue
-        title = _(
-            "Spike in %(category)s: %(count)d tickets in a %(window)s (about %(expected)s usual)"
-        ) % {
+        template = (
+            _("Spike in %(category)s: %(count)d tickets in a day (usually about %(expected)s)")
+            if spike["window"] == "day"
+            else _(
+                "Spike in %(category)s: %(count)d tickets in a week (usually about %(expected)s)"
+            )
+        )
+        title = template % {
             "category": category.name_en if category else spike["category_id"],
             "count": spike["count"],
-            "window": _("day") if spike["window"] == "day" else _("week"),
             "expected": spike["expected"],
         }
+        # The spike's tickets, so the lead sees what is behind it (at most SPIKE_LINKS).
+        tickets = list(
+            Ticket.objects.filter(
+                triage__category_id=spike["category_id"],
+                created_at__gte=now - SPIKE_WINDOWS[spike["window"]],
+                created_at__lt=now,
+            ).order_by("-created_at")[:SPIKE_LINKS]
+        )
         problem = _propose(
             title=title[:200],
             category=category,
             source=DetectionSource.SPIKE,
             evidence={**spike, "at": now.isoformat()},
             fingerprint=fingerprint,
+            tickets=tickets,
         )
         if problem is not None:
             proposals.append(problem)

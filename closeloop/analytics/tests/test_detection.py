@@ -24,6 +24,15 @@ pytestmark = pytest.mark.django_db
 NOW = at(days=60, hours=12)
 
 
+@pytest.fixture(autouse=True)
+def _english():  # noqa: ANN202
+    """Proposal titles are checked in English, whatever an earlier test activated."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def with_message(subject: str, body: str, created):  # noqa: ANN001, ANN201
     row = ticket(created=created, subject=subject)
     Message.objects.create(
@@ -65,6 +74,8 @@ def test_a_spike_against_the_same_weekdays_is_proposed_once() -> None:
     assert problem.source == DetectionSource.SPIKE
     assert problem.category == billing
     assert problem.evidence["history"] == [1] * 8
+    assert problem.tickets.count() == 7  # today's billing tickets, behind the spike
+    assert problem.title.startswith("Spike in billing: 7 tickets in a day")
     # A second run (the next sweep, or the button) proposes nothing new.
     again = problems_detect(now=NOW + timedelta(minutes=10))
     assert again.spikes == []
