@@ -293,4 +293,6 @@ def clusters_propose(now: datetime, **options: Any) -> list[Problem]:
 def problems_detect(*, now: datetime | None = None) -> DetectionResult:
     """Run both detections once (the sweep and the lead's button)."""
     now = now or clock.now()
-    return DetectionResult(spikes=spikes_propose(now), clusters=clusters_propose(now))
+    # Clusters first: a spike links its tickets, which would keep them out of clustering.
+    clusters = clusters_propose(now)
+    return DetectionResult(spikes=spikes_propose(now), clusters=clusters)

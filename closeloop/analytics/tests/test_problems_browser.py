@@ -79,7 +79,11 @@ def test_lead_works_a_proposed_problem_and_reads_the_review(contexts, server):  
     assert "new candidate problem" in page.locator(".messages").inner_text()
     workspace_browser._screenshot(page, "problems")
     assert not _overflows(page)
-    page.locator("#problems tbody tr[data-problem] a").first.click()
+    # Two proposals: the cluster of declined payments and the spike in payments.
+    assert page.locator("#problems tbody tr[data-problem]").count() == 2
+    page.locator("#problems tbody tr[data-problem]", has_text="similar tickets").locator(
+        "a"
+    ).click()
     page.locator("#problem-facts").wait_for()
     assert page.locator("#problem-status").inner_text() == "Proposed"
     page.get_by_role("button", name="Accept (open)").click()
