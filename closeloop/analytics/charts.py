@@ -99,14 +99,17 @@ def line_chart(
     """A trend line over labelled points (gaps where a value is None), with an optional goal
     line (green, dashed) and baseline line (grey, dotted)."""
     values = [v for _, v in points if v is not None]
-    top = _scale_max(values + [v for v in (goal, baseline) if v is not None])
+    marked = values + [v for v in (goal, baseline) if v is not None]
+    top = _scale_max(marked)
+    # a score such as NPS can be negative: the scale then reaches below zero
+    low = -_scale_max([-v for v in marked if v < 0]) if any(v < 0 for v in marked) else 0.0
     left, right, top_pad, bottom = 4.0, width - 4.0, 14.0, height - 16.0
     span = bottom - top_pad
     count = max(len(points), 1)
     step = (right - left) / max(count - 1, 1)
 
     def y_of(value: float) -> float:
-        return bottom - span * (value / top)
+        return bottom - span * ((value - low) / (top - low))
 
     description = ", ".join(f"{label}: {figure(value, unit)}" for label, value in points)
     head, _uid = _open(width, height, title, description or "–", "chart-line")

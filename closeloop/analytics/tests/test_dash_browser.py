@@ -34,10 +34,15 @@ DASHBOARDS = (
 
 def _screenshot(page: Any, name: str) -> None:
     if os.environ.get("CLOSELOOP_SCREENSHOTS") == "1":
+        from PIL import Image  # reportlab's dependency; only needed for screenshots
+
         portal_browser.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(
-            path=str(portal_browser.SCREENSHOTS / f"dashboard-{name}.png"), full_page=True
-        )
+        path = portal_browser.SCREENSHOTS / f"dashboard-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        # 256 colours keep the text sharp and the file small enough for the repository
+        with Image.open(path) as image:
+            quantized = image.convert("RGB").quantize(colors=256)
+        quantized.save(path, optimize=True)
 
 
 def _overflows(page: Any) -> bool:

@@ -36,6 +36,13 @@ def test_line_chart_scales_to_a_round_maximum() -> None:
     assert 'y1="23" ' in svg
 
 
+def test_line_chart_keeps_negative_values_inside() -> None:
+    # NPS from −50 to 50: the scale runs from −50 to 50, so every point lies in 14…104
+    svg = charts.line_chart([("a", -50.0), ("b", 50.0)], title="NPS")
+    ys = [float(y) for y in re.findall(r'<circle [^>]*cy="([-\d.]+)"', svg)]
+    assert ys == [104.0, 14.0]
+
+
 def test_bar_chart_lengths_are_proportional() -> None:
     svg = charts.bar_chart([("Chat", 50.0), ("Email", 100.0)], title="Volume", unit="count")
     widths = [float(w) for w in re.findall(r'<rect [^>]*width="([\d.]+)"', svg)]
