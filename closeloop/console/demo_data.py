@@ -49,9 +49,12 @@ from closeloop.console.demo_content import (
     VIP_AGENTS,
     Scenario,
 )
+from closeloop.console.demo_diagnosis import install_demo_diagnosis
+from closeloop.console.demo_engine import install_demo_engine
 from closeloop.console.demo_feedback import install_demo_feedback
 from closeloop.console.demo_knowledge import install_demo_knowledge, install_demo_macros
 from closeloop.console.demo_people import install_demo_people
+from closeloop.console.demo_problems import install_demo_problems
 from closeloop.console.demo_quality import install_demo_quality
 from closeloop.console.demo_triage import assign_teams, label_history, train_demo_classifier
 from closeloop.core import clock
@@ -194,11 +197,15 @@ def load_demo(
         install_demo_macros()
         # The rest reads "now" (last week's QA sample, the alert windows): the history's end.
         with clock.frozen_at(end):
-            _say(stdout, "Adding training, surveys, quality reviews and alerts …")
+            _say(stdout, "Adding training, surveys, QA, alerts, problems, daily figures …")
             install_demo_people(seed=seed)
             install_demo_feedback(seed=seed)
             install_demo_quality(seed=seed)
             install_demo_alerts()
+            install_demo_problems()
+            install_demo_diagnosis()
+            # Last: the daily rollups and the baseline over everything above.
+            install_demo_engine()
         summary = _summary(report.errors, started, end)
     for error in summary.skipped:
         _say(stdout, f"skipped {error}")

@@ -14,7 +14,7 @@ DEMO_EFFORTS = {MeasureKind.CHAT_STAFFING: 2, MeasureKind.KNOWLEDGE_ARTICLES: 1}
 
 def install_demo_diagnosis() -> dict[str, int]:
     """Store the demo lead's effort estimates (idempotent); return them."""
-    lead = get_user_model().objects.filter(username="lead").first()
+    lead = get_user_model().objects.filter(username="li.na").first()  # the after-sales lead
     for measure, effort in DEMO_EFFORTS.items():
         improvement_effort_set(measure=measure, effort=effort, actor=lead)
     return {str(measure): effort for measure, effort in DEMO_EFFORTS.items()}

@@ -326,7 +326,7 @@ def test_the_organisations_goals_replace_the_plans_unless_past_the_floor() -> No
 def test_demo_efforts_install_twice_without_change() -> None:
     from closeloop.console.demo_diagnosis import install_demo_diagnosis
 
-    lead = UserFactory(username="lead")
+    lead = UserFactory(username="li.na")
     assert install_demo_diagnosis() == {"chat_staffing": 2, "knowledge_articles": 1}
     install_demo_diagnosis()
     rows = ImprovementEffort.objects.order_by("measure").values_list(
