@@ -20,6 +20,8 @@ CLOSELOOP_COMMANDS = {
     "knowledge": "help articles: rebuild the search index, search from the shell",
     "bot": "FAQ bot: train its question matcher, ask it a question",
     "qa": "quality checks: run the automatic checks (--all to redo), draw a week's QA sample",
+    "report": "the monthly review: report monthly --month YYYY-MM [--format html|pdf|csv]",
+    "analytics": "metric rollups: recompute a day or a range (analytics rollup --day …)",
     "bench": "run a benchmark (bench --list)",
 }
 
