@@ -401,6 +401,8 @@ class CorrectiveAction(models.Model):
     def is_overdue(self, now: datetime) -> bool:
         """Still waiting for its cause and measures after the due time."""
         return self.status == ActionStatus.OPEN and self.due_at < now
+
+
 from closeloop.analytics.models_diagnosis import ImprovementEffort  # noqa: E402,F401
-from closeloop.analytics.models_problems import *  # noqa: F403,E402
 from closeloop.analytics.models_engine import *  # noqa: F403,E402
+from closeloop.analytics.models_problems import *  # noqa: F403,E402
