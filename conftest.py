@@ -25,6 +25,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # with other ids, and a later test that restores the initial rows (serialized_rollback)
     # failed on django_content_type's unique key. Nothing after them needs the database.
     items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+    # A transactional test that does not restore the initial rows ends with a flush that runs
+    # post_migrate: the content types come back with new ids (so the next test restoring the
+    # serialized rows fails on their unique key) and the rows the data migrations installed
+    # (calendars, default scorecard, surveys, alert rules, goals) are gone for later tests.
+    # So every transactional test restores them.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if not marker.kwargs.get("serialized_rollback"):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
     if os.environ.get("CLOSELOOP_TEST_DATABASE") != "postgres":
         return
     selected, deselected = [], []

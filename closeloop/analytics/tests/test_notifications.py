@@ -76,7 +76,7 @@ def send_pending() -> list[str]:
         ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_fire_and_clear_are_mailed_and_posted_signed() -> None:
     with running_smtp() as (smtp, mails), webhook_receiver([]) as (url, posts):
         support_mailbox(smtp.port)
@@ -108,7 +108,7 @@ def test_fire_and_clear_are_mailed_and_posted_signed() -> None:
     assert posts[0]["rule"]["name"] == "After-sale complaints"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failing_webhook_is_retried_with_backoff_until_it_answers() -> None:
     with webhook_receiver([503, 500]) as (url, posts):
         watched = rule(webhook_url=url, webhook_secret=SECRET, touchpoint="after_sale")
@@ -135,7 +135,7 @@ def test_a_failing_webhook_is_retried_with_backoff_until_it_answers() -> None:
     assert (notification.attempts, notification.status) == (3, "sent")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_refused_webhook_and_no_mail_server_fail_for_good() -> None:
     with webhook_receiver([404]) as (url, _posts):
         watched = rule(

@@ -163,7 +163,7 @@ def test_an_expired_link_finds_nothing_and_writes_nothing() -> None:
     assert not Response.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_clicks_at_the_same_moment_leave_one_response() -> None:
     only_survey()
     invitation = sent_invitation(resolved_ticket())

@@ -44,7 +44,7 @@ LINK = re.compile(r"/signin/([A-Za-z0-9_-]+)")
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
     if os.environ.get("CLOSELOOP_SKIP_BROWSER") == "1":
         pytest.skip("CLOSELOOP_SKIP_BROWSER=1")
     if not Path(CHROMIUM).exists():
@@ -60,8 +60,19 @@ def browser() -> Iterator[Any]:
     # against ORM use inside a running loop is lifted for these tests only.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connection
+
+    # The test database's initial rows, serialized when it was created, hang on the connection
+    # object of this context. Once Playwright's loop runs on the thread, Django hands out
+    # another connection object, which lacks them: the tests' serialized_rollback then
+    # restored nothing (empty tables) and their flush re-created the content types with new
+    # ids. Give that connection the same rows.
+    initial_rows = getattr(connection, "_test_serialized_contents", None)
     try:
         with sync_playwright() as playwright:
+            if initial_rows is not None:
+                with django_db_blocker.unblock():
+                    connection._test_serialized_contents = initial_rows  # noqa: SLF001
             launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             yield launched
             launched.close()
