@@ -218,3 +218,41 @@ def machine() -> dict[str, Any]:
         # Other work on the machine while the benchmark ran skews every figure.
         "load_average_1m_at_start": os.getloadavg()[0],
     }
+
+
+def timed_slow(call: Callable[[], object], repeats: int) -> dict[str, float]:
+    """One untimed warm-up (connections, caches, the planner's statistics), then ``repeats``
+    timed runs of a call that takes seconds; return median, max and min in seconds."""
+    call()
+    durations = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        durations.append(time.perf_counter() - start)
+    durations.sort()
+    return {
+        "median_s": round(durations[len(durations) // 2], 3),
+        "max_s": round(durations[-1], 3),
+        "min_s": round(durations[0], 3),
+    }
+
+
+def run_on_generated_history(
+    name: str, measure: str, *, tickets: int, repeats: int, database_url: str
+) -> dict[str, Any]:
+    """Run ``measure`` (``module:function``) in a child over a fresh database of ``tickets``
+    generated tickets (default 100,000 on SQLite, 1,000,000 on PostgreSQL); its figures."""
+    if database_url and not is_postgres_url(database_url):
+        raise BenchError("--database-url must be a postgresql:// URL")
+    tickets = tickets or (1_000_000 if database_url else 100_000)
+    with fresh_setup(name, database_url) as (data_dir, bench_url):
+        figures: dict[str, Any] = run_child(
+            measure,
+            data_dir=data_dir,
+            database_url=bench_url,
+            options={"tickets": tickets, "repeats": repeats},
+            timeout=7200,
+        )
+    if database_url:
+        figures["server_version"] = postgres_version(database_url)
+    return figures

@@ -18,11 +18,9 @@ from typing import Any
 from bench._support import (
     BenchError,
     database_label,
-    fresh_setup,
-    is_postgres_url,
     machine,
-    postgres_version,
-    run_child,
+    run_on_generated_history,
+    timed_slow,
 )
 
 TARGET_SECONDS = 1.0
@@ -52,39 +50,18 @@ OPTIONS_HELP = {
 
 def run(*, tickets: int = 0, repeats: int = 5, database_url: str = "") -> dict[str, Any]:
     """Generate ``tickets`` on a fresh database and time the overview's data and page."""
-    if database_url and not is_postgres_url(database_url):
-        raise BenchError("--database-url must be a postgresql:// URL")
-    tickets = tickets or (1_000_000 if database_url else 100_000)
-    with fresh_setup("analytics_overview", database_url) as (data_dir, bench_url):
-        figures = run_child(
-            "bench.analytics_overview:measure",
-            data_dir=data_dir,
-            database_url=bench_url,
-            options={"tickets": tickets, "repeats": repeats},
-            timeout=7200,
-        )
-    if database_url:
-        figures["server_version"] = postgres_version(database_url)
+    figures = run_on_generated_history(
+        "analytics_overview",
+        "bench.analytics_overview:measure",
+        tickets=tickets,
+        repeats=repeats,
+        database_url=database_url,
+    )
     figures["target_seconds"] = TARGET_SECONDS
     timed = [figures[name]["max_s"] for name in ("engine", "overview_data") if name in figures]
     figures["meets_target"] = bool(timed) and max(timed) <= TARGET_SECONDS
     figures["machine"] = machine()
     return {database_label(database_url): figures}
-
-
-def _timed(function: Any, repeats: int) -> dict[str, float]:
-    function()  # warm-up: connections, caches, the planner's statistics
-    durations = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        durations.append(time.perf_counter() - start)
-    durations.sort()
-    return {
-        "median_s": round(durations[len(durations) // 2], 3),
-        "max_s": round(durations[-1], 3),
-        "min_s": round(durations[0], 3),
-    }
 
 
 def measure(*, tickets: int, repeats: int) -> dict[str, Any]:
@@ -134,14 +111,14 @@ def measure(*, tickets: int, repeats: int) -> dict[str, Any]:
         "generate_seconds": round(generate_seconds, 1),
         "rollup_seconds": round(rollup_seconds, 1),
         "rollup_rows": rolled["rows"],
-        "engine": _timed(engine_overview, repeats),
+        "engine": timed_slow(engine_overview, repeats),
     }
     try:
         from closeloop.analytics.dashboards import overview_data
     except ImportError:
         overview_data = None
     if overview_data is not None:
-        figures["overview_data"] = _timed(lambda: overview_data(start, end), repeats)
+        figures["overview_data"] = timed_slow(lambda: overview_data(start, end), repeats)
         from django.conf import settings
 
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -161,6 +138,6 @@ def measure(*, tickets: int, repeats: int) -> dict[str, Any]:
                 if response.status_code != 200:
                     raise BenchError(f"{url} answered {response.status_code}")
 
-            figures["page"] = _timed(page, repeats)
+            figures["page"] = timed_slow(page, repeats)
             figures["page_url"] = url
     return figures

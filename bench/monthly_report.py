@@ -15,13 +15,10 @@ import time
 from typing import Any
 
 from bench._support import (
-    BenchError,
     database_label,
-    fresh_setup,
-    is_postgres_url,
     machine,
-    postgres_version,
-    run_child,
+    run_on_generated_history,
+    timed_slow,
 )
 
 TARGET_SECONDS = 10.0
@@ -36,38 +33,17 @@ OPTIONS_HELP = {
 
 def run(*, tickets: int = 0, repeats: int = 3, database_url: str = "") -> dict[str, Any]:
     """Generate ``tickets`` on a fresh database and time last month's review."""
-    if database_url and not is_postgres_url(database_url):
-        raise BenchError("--database-url must be a postgresql:// URL")
-    tickets = tickets or (1_000_000 if database_url else 100_000)
-    with fresh_setup("monthly_report", database_url) as (data_dir, bench_url):
-        figures = run_child(
-            "bench.monthly_report:measure",
-            data_dir=data_dir,
-            database_url=bench_url,
-            options={"tickets": tickets, "repeats": repeats},
-            timeout=7200,
-        )
-    if database_url:
-        figures["server_version"] = postgres_version(database_url)
+    figures = run_on_generated_history(
+        "monthly_report",
+        "bench.monthly_report:measure",
+        tickets=tickets,
+        repeats=repeats,
+        database_url=database_url,
+    )
     figures["target_seconds"] = TARGET_SECONDS
     figures["meets_target"] = figures["files"]["max_s"] <= TARGET_SECONDS
     figures["machine"] = machine()
     return {database_label(database_url): figures}
-
-
-def _timed(function: Any, repeats: int) -> dict[str, float]:
-    function()  # warm-up
-    durations = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        durations.append(time.perf_counter() - start)
-    durations.sort()
-    return {
-        "median_s": round(durations[len(durations) // 2], 3),
-        "max_s": round(durations[-1], 3),
-        "min_s": round(durations[0], 3),
-    }
 
 
 def _problems(start: Any, end: Any) -> int:
@@ -154,7 +130,7 @@ def measure(*, tickets: int, repeats: int) -> dict[str, Any]:
         "month_tickets": sum(row.count for row in review.pareto),
         "categories": len(review.pareto),
         "problem_links": links,
-        "review": _timed(lambda: monthly_review(month), repeats),
-        "files": _timed(files, repeats),
+        "review": timed_slow(lambda: monthly_review(month), repeats),
+        "files": timed_slow(files, repeats),
         "file_bytes": sizes,
     }
