@@ -88,6 +88,11 @@ class Command(BaseCommand):
             "  Portal sign-in      without an SMTP server the one-time link is printed here, in "
             "the log"
         )
+        self.stdout.write(
+            f"  Analytics (leads)   {base}/agent/analytics/  (dashboards, alerts, problems, "
+            "monthly review, diagnosis; li.na leads a team)"
+        )
+        self.stdout.write(f"  Quality, people     {base}/agent/quality/  {base}/agent/people/")
         self.stdout.write(f"  Administration      {base}/admin/")
         self.stdout.write(f"  API documentation   {base}/api/v1/docs")
         self.stdout.write(f"  Administrator       {ADMIN_USERNAME} / {ADMIN_PASSWORD}")
