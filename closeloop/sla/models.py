@@ -176,6 +176,12 @@ class TicketClock(models.Model):
                 name="clock_breach_pending",
                 condition=models.Q(breached_at__isnull=True),
             ),
+            # The on-time rates count the running overdue clocks (analytics).
+            models.Index(
+                fields=["metric", "due_at"],
+                name="clock_running_due",
+                condition=models.Q(stopped_at__isnull=True, paused_since__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
