@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,3 +26,9 @@ class AnalyticsConfig(AppConfig):
         ticket_changed.connect(
             rollups.on_ticket_changed, sender=Ticket, dispatch_uid="analytics.rollups"
         )
+        for model in rollups.LATE_RECORDS:
+            post_save.connect(
+                rollups.on_record_saved,
+                sender=model,
+                dispatch_uid=f"analytics.rollups.{model.__name__}",
+            )

@@ -143,64 +143,56 @@ def nothing(key: str) -> Measurement:
 
 def metric_value(key: str, scope: Scope, start: datetime, end: datetime) -> Measurement:
     """One metric, ungrouped: from rollups for the whole rolled-up days plus a direct count of
-    the rest when the metric is additive and the scope is empty; otherwise ``measure``."""
-    additive = specs.ADDITIVE.get(key)
-    if additive is None or scope.used_fields():
+    the rest when the metric is additive (or an on-time rate) and the scope is empty;
+    otherwise ``measure``."""
+    if scope.used_fields():
         return measure(key, scope, start, end)
+    if key in specs.ON_TIME:
+        met, stopped = _summed(specs.stopped_key(key), specs.STOPPED[key], start, end)
+        overdue = specs.running_overdue(key, scope, start, end).count()
+        return specs.combine("rate", met, int(stopped) + overdue)
+    additive = specs.ADDITIVE.get(key)
+    if additive is None:
+        return measure(key, scope, start, end)
+    return specs.combine(additive.combine, *_summed(key, additive, start, end))
+
+
+def _summed(
+    name: str, additive: specs.Additive, start: datetime, end: datetime
+) -> tuple[float, int]:
+    """(numerator, sample) of an additive quantity over [start, end) for all contacts: the
+    rolled-up days' stored rows under ``name`` plus a direct count of the rest."""
     days = rolled_days(start, end)
     numerator, sample = 0.0, 0
     if days:
-        sums = DailyRollup.objects.filter(metric=key, dimension="", day__in=days).values_list(
+        sums = DailyRollup.objects.filter(metric=name, dimension="", day__in=days).values_list(
             "numerator", "sample"
         )
         for part_numerator, part_sample in sums:
             numerator += part_numerator
-            sample += part_sample
+            sample += int(part_sample)
     remaining = uncovered(start, end, days)
     if remaining:
         for part in additive.parts:
-            row = part.rows(scope).filter(_periods(part.time_field, remaining))
+            row = part.rows(ALL).filter(_periods(part.time_field, remaining))
             counted = part.reduce(row.aggregate(**part.aggregates()))
             numerator += counted[0]
             sample += counted[1]
-    return specs.combine(additive.combine, numerator, sample)
+    return numerator, sample
 
 
 def grouped(
     key: str, group_by: str, scope: Scope, start: datetime, end: datetime
 ) -> dict[GroupKey, Measurement]:
-    """Metric ``key`` for each group of ``group_by`` over [start, end): additive metrics with
-    an empty scope from the group's rollups for the whole rolled-up days and one grouped
-    query for the rest; everything else one grouped query over the period."""
+    """Metric ``key`` for each group of ``group_by`` over [start, end): additive metrics (and
+    the on-time rates' stopped clocks) with an empty scope from the group's rollups for the
+    whole rolled-up days and one grouped query for the rest; everything else one grouped
+    query over the period."""
     if key in specs.ADDITIVE:
         additive = specs.ADDITIVE[key]
-        sums: dict[GroupKey, list[float]] = defaultdict(lambda: [0.0, 0.0])
         if any(group_by not in part.paths for part in additive.parts):
             return {}
-        intervals = [(start, end)]
-        if not scope.used_fields():
-            days = rolled_days(start, end)
-            stored = DailyRollup.objects.filter(metric=key, dimension=group_by, day__in=days)
-            for group, numerator, sample in stored.values_list("key", "numerator", "sample"):
-                total = sums[_key(group_by, group)]
-                total[0] += numerator
-                total[1] += sample
-            intervals = uncovered(start, end, days)
-        for part in additive.parts if intervals else ():
-            path = part.paths[group_by]
-            rows = (
-                part.rows(scope)
-                .filter(_periods(part.time_field, intervals))
-                .annotate(group=F(path))
-                .values("group")
-                .annotate(**part.aggregates())
-                .order_by()
-            )
-            for row in rows:
-                numerator, sample = part.reduce(row)
-                total = sums[_key(group_by, row["group"])]
-                total[0] += numerator
-                total[1] += sample
+        sums = _grouped_sums(key, additive, group_by, scope, start, end)
         return {
             group: specs.combine(additive.combine, total[0], int(total[1]))
             for group, total in sums.items()
@@ -212,6 +204,44 @@ def grouped(
     if key in specs.ON_TIME:
         return _grouped_on_time(key, group_by, scope, start, end)
     return _grouped_by_scope(key, group_by, scope, start, end)
+
+
+def _grouped_sums(
+    name: str,
+    additive: specs.Additive,
+    group_by: str,
+    scope: Scope,
+    start: datetime,
+    end: datetime,
+) -> dict[GroupKey, list[float]]:
+    """[numerator, sample] per group of an additive quantity over [start, end): with an empty
+    scope the rolled-up days' stored rows under ``name`` plus one grouped query per part for
+    the rest; with a scope, the grouped queries over the whole period."""
+    sums: dict[GroupKey, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    intervals = [(start, end)]
+    if not scope.used_fields():
+        days = rolled_days(start, end)
+        stored = DailyRollup.objects.filter(metric=name, dimension=group_by, day__in=days)
+        for group, numerator, sample in stored.values_list("key", "numerator", "sample"):
+            total = sums[_key(group_by, group)]
+            total[0] += numerator
+            total[1] += sample
+        intervals = uncovered(start, end, days)
+    for part in additive.parts if intervals else ():
+        rows = (
+            part.rows(scope)
+            .filter(_periods(part.time_field, intervals))
+            .annotate(group=F(part.paths[group_by]))
+            .values("group")
+            .annotate(**part.aggregates())
+            .order_by()
+        )
+        for row in rows:
+            numerator, sample = part.reduce(row)
+            total = sums[_key(group_by, row["group"])]
+            total[0] += numerator
+            total[1] += sample
+    return sums
 
 
 def _statistic(share: float | None) -> Any:
@@ -269,25 +299,23 @@ def _grouped_business(
 def _grouped_on_time(
     key: str, group_by: str, scope: Scope, start: datetime, end: datetime
 ) -> dict[GroupKey, Measurement]:
-    decided = Q(stopped_at__isnull=False) | Q(paused_since__isnull=True, due_at__lt=end)
-    rows = (
-        specs.clocks(scope, specs.ON_TIME[key])
-        .filter(ticket__created_at__gte=start, ticket__created_at__lt=end)
+    """Met ÷ decided per group: the stopped clocks as an additive quantity (rolled up), the
+    running overdue ones counted in one grouped query."""
+    sums = _grouped_sums(specs.stopped_key(key), specs.STOPPED[key], group_by, scope, start, end)
+    overdue = (
+        specs.running_overdue(key, scope, start, end)
         .annotate(group=F(specs.CLOCK_PATHS[group_by]))
         .values("group")
-        .annotate(
-            sample=Count("pk", filter=decided),
-            in_time=Count("pk", filter=Q(stopped_at__isnull=False, stopped_at__lte=F("due_at"))),
-        )
+        .annotate(clocks=Count("pk"))
         .order_by()
     )
-    result: dict[GroupKey, Measurement] = {}
-    for row in rows:
-        if row["sample"]:
-            result[_key(group_by, row["group"])] = specs.combine(
-                "rate", row["in_time"], row["sample"]
-            )
-    return result
+    for row in overdue:
+        sums[_key(group_by, row["group"])][1] += row["clocks"]
+    return {
+        group: specs.combine("rate", met, int(decided))
+        for group, (met, decided) in sums.items()
+        if decided
+    }
 
 
 def _grouped_by_scope(
@@ -433,7 +461,7 @@ def metric_series(
         if daily and bucket == "day" and not scope.used_fields():
             return _daily_values(key, spans)
         if additive is None or scope.used_fields():
-            return [(label, measure(key, scope, s, e)) for label, s, e in spans]
+            return [(label, metric_value(key, scope, s, e)) for label, s, e in spans]
         by_day: dict[date, list[float]] = defaultdict(lambda: [0.0, 0.0])
         days = rolled_days(start, end)
         for day, numerator, sample in DailyRollup.objects.filter(

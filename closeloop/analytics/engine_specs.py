@@ -3,9 +3,13 @@ column each grouping dimension reads, and the aggregates that give numerator and
 
 A metric is *additive* when its numerator and sample for a period are the sums of its days'
 (every rate and count and the CES average as sum ÷ count); those are rolled up per day.
-Medians, p90 and the on-time rates (whose "already overdue" part depends on the period's
-end) are computed directly, grouped in one query each. Everything here agrees with the
-metric's ``measure`` in ``metric_measures``: the tests hold them together.
+Medians and p90 are computed directly, grouped in one query each. An on-time rate is met ÷
+decided, where a clock is decided when stopped or, still running and not paused, already
+overdue at the period's end: its stopped clocks (``STOPPED``: met and stopped, by the
+ticket's opening day) are additive and rolled up; the running overdue ones, which depend on
+the period's end, are counted directly (``running_overdue``: few, and indexed). Everything
+here agrees with the metric's ``measure`` in ``metric_measures``: the tests hold them
+together.
 """
 
 from __future__ import annotations
@@ -421,3 +425,49 @@ def clocks(scope: Scope, metric: str) -> QuerySet[TicketClock]:
 def in_period(time_field: str, start: datetime, end: datetime) -> Q:
     """``time_field`` in [start, end)."""
     return Q(**{f"{time_field}__gte": start, f"{time_field}__lt": end})
+
+
+def _stopped_clocks(metric: str) -> Callable[[Scope], QuerySet[TicketClock]]:
+    return lambda scope: clocks(scope, metric).filter(stopped_at__isnull=False)
+
+
+def _on_time_stopped(metric: str) -> Additive:
+    met = Q(stopped_at__lte=F("due_at"))
+    return Additive(
+        (
+            Part(
+                rows=_stopped_clocks(metric),
+                time_field="ticket__created_at",
+                paths=CLOCK_PATHS,
+                aggregates=_ratio(met),
+                hit=met,
+            ),
+        )
+    )
+
+
+# An on-time rate's stopped clocks (numerator: met; sample: stopped), rolled up under
+# ``stopped_key(key)``.
+STOPPED: dict[str, Additive] = {key: _on_time_stopped(metric) for key, metric in ON_TIME.items()}
+
+
+def stopped_key(key: str) -> str:
+    """The rollup name of on-time rate ``key``'s stopped clocks."""
+    return f"{key}:stopped"
+
+
+def rolled_up() -> dict[str, Additive]:
+    """Every additive quantity the daily rollups keep, by its rollup name."""
+    return {**ADDITIVE, **{stopped_key(key): spec for key, spec in STOPPED.items()}}
+
+
+def running_overdue(key: str, scope: Scope, start: datetime, end: datetime) -> QuerySet[Any]:
+    """On-time rate ``key``'s clocks of the tickets opened in [start, end) still running, not
+    paused and due before ``end`` (index ``clock_running_due``)."""
+    return clocks(scope, ON_TIME[key]).filter(
+        stopped_at__isnull=True,
+        paused_since__isnull=True,
+        due_at__lt=end,
+        ticket__created_at__gte=start,
+        ticket__created_at__lt=end,
+    )

@@ -1,11 +1,12 @@
-"""Daily rollups of the additive metrics: numerator and sample per day (organisation time
-zone), per metric, for all contacts and per group of every grouping dimension.
+"""Daily rollups of the additive metrics (and the on-time rates' stopped clocks): numerator
+and sample per day (organisation time zone), per metric, for all contacts and per group of
+every grouping dimension.
 
 ``rollups_compute(first, last)`` recomputes any range of whole past days from the tickets
 and their records (idempotent: a day's rows are replaced in one transaction), one grouped
 query per metric part and dimension for the whole range. The worker's sweep recomputes
-every past day whose marker a ticket change removed (``rollups_invalidate``) and, hourly,
-the last week; today is never rolled up, the engine counts it directly.
+every past day whose marker a ticket change or a late record removed (``rollups_invalidate``)
+and, hourly, the last week; today is never rolled up, the engine counts it directly.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from closeloop.analytics.engine import ALL, GROUP_BY, day_bounds, direct_by_day,
 from closeloop.analytics.models_engine import DailyRollup, RollupDay
 from closeloop.core import clock
 from closeloop.core.errors import InvalidInput
+from closeloop.feedback.models import Response
+from closeloop.knowledge.models import ArticleUse
+from closeloop.quality.models import Review
 
 # How many days back the sweep looks for days to roll up again.
 SWEEP_LOOKBACK_DAYS = 400
@@ -47,7 +51,7 @@ def rollups_compute(first: date, last: date) -> dict[str, int]:
     intervals = [(day_bounds(first)[0], day_bounds(last)[1])]
     started = clock.now()
     rows: list[DailyRollup] = []
-    for key, additive in specs.ADDITIVE.items():
+    for key, additive in specs.rolled_up().items():
         totals: dict[tuple[date, str, Any], list[float]] = defaultdict(lambda: [0.0, 0])
         for day, numerator, sample in direct_by_day(additive, intervals):
             total = totals[(day, "", None)]
@@ -207,3 +211,26 @@ def on_ticket_changed(*, ticket: Any, events: list[Any], **_kwargs: Any) -> None
         first = org_date(ticket.created_at)
         days.update(first + timedelta(days=n) for n in range((today - first).days))
     rollups_invalidate({day for day in days if day < today})
+
+
+def on_record_saved(*, instance: Any, **_kwargs: Any) -> None:
+    """A record saved after its day was rolled up changes that day's figures without a ticket
+    change: an article used on an older ticket (knowledge use counts on the ticket's opening
+    day), a survey answer changed by a second click or a review re-scored after a dispute
+    (counted on the day answered or submitted)."""
+    moment = None
+    if isinstance(instance, ArticleUse):
+        if instance.ticket is not None:
+            moment = instance.ticket.created_at
+    elif isinstance(instance, Response):
+        moment = instance.answered_at
+    elif isinstance(instance, Review):
+        moment = instance.submitted_at
+    if moment is not None:
+        day = org_date(moment)
+        if day < org_date(clock.now()):
+            rollups_invalidate({day})
+
+
+# The records ``on_record_saved`` watches (connected in the app's ``ready``).
+LATE_RECORDS = (ArticleUse, Response, Review)

@@ -334,6 +334,78 @@ def test_changed_ticket_forgets_its_day_until_the_sweep() -> None:
 
 
 @pytest.mark.django_db
+def test_late_records_forget_the_day_they_count_on() -> None:
+    from closeloop.feedback.models import Response
+    from closeloop.knowledge.services import article_use_record
+
+    w = world()
+    with clock.frozen_at(NOW):
+        rollups_compute(date(2026, 3, 1), date(2026, 3, 5))
+        (row,) = metrics_table(keys=["knowledge_use_rate", "csat"], start=PERIOD[0],
+                               end=PERIOD[1])  # fmt: skip
+        assert row.values["knowledge_use_rate"].numerator == 2  # t1 and t3
+        assert row.values["csat"].numerator == 2  # 5 and 4 of 5, 2, 4
+        # An article linked today on t6 (opened on day 2): day 2 is counted directly again.
+        article_use_record(article=make_article(), kind=UseKind.LINKED, ticket=w["t"]["t6"])
+        assert not RollupDay.objects.filter(day=date(2026, 3, 4)).exists()
+        assert RollupDay.objects.filter(day=date(2026, 3, 2)).exists()
+        # t2's CSAT (answered on day 0) changed from 2 to 5 by a second click.
+        answer = Response.objects.get(ticket=w["t"]["t2"], survey_type="csat")
+        answer.score = 5
+        answer.save(update_fields=["score"])
+        assert not RollupDay.objects.filter(day=date(2026, 3, 2)).exists()
+        (row,) = metrics_table(keys=["knowledge_use_rate", "csat"], start=PERIOD[0],
+                               end=PERIOD[1])  # fmt: skip
+        assert row.values["knowledge_use_rate"].numerator == 3
+        assert row.values["csat"].numerator == 3
+
+
+@pytest.mark.django_db
+def test_on_time_rate_rolls_up_stopped_clocks_and_counts_overdue_ones_live() -> None:
+    from closeloop.sla.models import TicketClock
+
+    w = world()
+    with clock.frozen_at(NOW):
+        rollups_compute(date(2026, 3, 1), date(2026, 3, 5))
+        stored = {
+            (row.day, row.dimension, row.key): (row.numerator, row.sample)
+            for row in DailyRollup.objects.filter(metric="response_on_time_rate:stopped")
+        }
+        # Day 0: t1 met and t2 late, both stopped; day 1: t3 met (t4 still runs); day 2: t5
+        # still runs, so no row.
+        assert stored[(date(2026, 3, 2), "", None)] == (1, 2)
+        assert stored[(date(2026, 3, 3), "", None)] == (1, 1)
+        assert (date(2026, 3, 4), "", None) not in stored
+        assert stored[(date(2026, 3, 3), "team", str(w["blue"].pk))] == (1, 1)
+        # Met 2 of decided 4: three stopped (rolled up) and t4, overdue since hour 31.
+        (row,) = metrics_table(keys=["response_on_time_rate"], start=PERIOD[0], end=PERIOD[1])
+        assert (row.values["response_on_time_rate"].numerator, row.values[
+            "response_on_time_rate"].sample) == (2, 4)  # fmt: skip
+        # t4's clock paused since: no longer decided, at once (its day stays rolled up).
+        TicketClock.objects.filter(ticket=w["t"]["t4"]).update(paused_since=at(32))
+        assert RollupDay.objects.filter(day=date(2026, 3, 3)).exists()
+        (row,) = metrics_table(keys=["response_on_time_rate"], start=PERIOD[0], end=PERIOD[1])
+        assert row.values["response_on_time_rate"].sample == 3
+        by_team = values(
+            metrics_table(keys=["response_on_time_rate"], start=PERIOD[0], end=PERIOD[1],
+                          group_by="team"),
+            "response_on_time_rate",
+        )  # fmt: skip
+        # Red: t1 met, t2 late (t5 not due); Blue: t3 met, t4 paused.
+        assert by_team[w["red"].pk] == (50.0, 2)
+        assert by_team[w["blue"].pk] == (100.0, 1)
+        for group_by in GROUP_BY:
+            rows = metrics_table(keys=["response_on_time_rate"], start=PERIOD[0],
+                                 end=PERIOD[1], group_by=group_by)  # fmt: skip
+            for grouped_row in rows:
+                if grouped_row.key is not None:
+                    scope = Scope(**{SCOPE_FIELD[group_by]: grouped_row.key})
+                    assert grouped_row.values["response_on_time_rate"] == measure(
+                        "response_on_time_rate", scope, *PERIOD
+                    ), (group_by, grouped_row.key)
+
+
+@pytest.mark.django_db
 def test_series_by_day_week_and_month() -> None:
     world()
     with clock.frozen_at(NOW):
