@@ -45,7 +45,7 @@ from closeloop.analytics.diagnosis_scoring import (
 )
 from closeloop.analytics.metrics import Measurement, Scope, measure, measuring, rate
 from closeloop.analytics.models_diagnosis import ImprovementEffort
-from closeloop.analytics.models_engine import Goal
+from closeloop.analytics.models_engine import Goal, GoalComparison
 from closeloop.core import clock
 from closeloop.core.errors import InvalidInput
 from closeloop.tickets.models import Channel, Kind, Ticket
@@ -71,6 +71,9 @@ GOALS: dict[str, float] = {
     "complaint_rate": 5.0,
     "feedback_answered_rate": 100.0,  # every piece of feedback answered within 24 h
 }
+# The plan's goals that are strict ("NPS > 60", "complaint rate < 5 %"): the goal value itself
+# does not meet them.
+STRICT_GOALS = frozenset({"nps", "complaint_rate"})
 
 
 # (start, end, now) → measurement
@@ -225,13 +228,22 @@ def goals_current() -> dict[str, float]:
     """GOALS with the organisation's targets (``Goal`` rows) in their place, where a target is
     on the same side of the indicator's zero as the plan's (a goal past the floor could not be
     scored)."""
-    goals = dict(GOALS)
+    return {key: target for key, (target, _strict) in _goals_in_force().items()}
+
+
+def goals_strict() -> frozenset[str]:
+    """The indicators whose goal in force is strict ("above" or "below")."""
+    return frozenset(key for key, (_target, strict) in _goals_in_force().items() if strict)
+
+
+def _goals_in_force() -> dict[str, tuple[float, bool]]:
+    goals = {key: (target, key in STRICT_GOALS) for key, target in GOALS.items()}
     zero = {indicator.key: indicator.zero_at for indicator in INDICATORS}
-    for metric, target in Goal.objects.filter(metric__in=list(GOALS)).values_list(
-        "metric", "target"
-    ):
+    rows = Goal.objects.filter(metric__in=list(GOALS)).values_list("metric", "comparison", "target")
+    for metric, comparison, target in rows:
         if (target - zero[metric]) * (GOALS[metric] - zero[metric]) > 0:
-            goals[metric] = target
+            strict = comparison in (GoalComparison.ABOVE, GoalComparison.BELOW)
+            goals[metric] = (target, strict)
     return goals
 
 
@@ -241,6 +253,7 @@ def assessment_compute(
     """The three dimensions' scores over [start, end) against ``goals`` (default: the current
     goals)."""
     goals = {**GOALS, **(goals if goals is not None else goals_current())}
+    strict = goals_strict()
     by_dimension: dict[Dimension, list[Evidence]] = {dimension: [] for dimension in Dimension}
     with measuring():
         for indicator in INDICATORS:
@@ -255,6 +268,7 @@ def assessment_compute(
                     zero_at=indicator.zero_at,
                     weight=indicator.weight,
                     touches_all=indicator.touches_all,
+                    strict=indicator.key in strict,
                 )
             )
     return [dimension_of(dimension, rows) for dimension, rows in by_dimension.items()]

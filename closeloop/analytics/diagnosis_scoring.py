@@ -86,8 +86,11 @@ def sub_score(value: float, *, goal: float, zero_at: float) -> float:
     return round(100.0 * min(1.0, max(0.0, share)), 1)
 
 
-def meets_goal(value: float, *, goal: float, zero_at: float) -> bool:
-    """Whether ``value`` is at or past the goal in the better direction."""
+def meets_goal(value: float, *, goal: float, zero_at: float, strict: bool = False) -> bool:
+    """Whether ``value`` is at or past the goal in the better direction (past it when the goal
+    is ``strict``: "NPS > 60")."""
+    if strict:
+        return value > goal if goal > zero_at else value < goal
     return value >= goal if goal > zero_at else value <= goal
 
 
@@ -121,6 +124,7 @@ def evidence_of(
     zero_at: float,
     weight: int,
     touches_all: bool = False,
+    strict: bool = False,
 ) -> Evidence:
     """An indicator's measurement scored against its goal."""
     value = measurement.value
@@ -134,7 +138,9 @@ def evidence_of(
         zero_at=zero_at,
         weight=weight,
         sub_score=None if value is None else sub_score(value, goal=goal, zero_at=zero_at),
-        meets_goal=None if value is None else meets_goal(value, goal=goal, zero_at=zero_at),
+        meets_goal=(
+            None if value is None else meets_goal(value, goal=goal, zero_at=zero_at, strict=strict)
+        ),
         touches_all=touches_all,
     )
 

@@ -13,6 +13,7 @@ from closeloop.analytics.diagnosis import (
     assessment_compute,
     diagnosis_compute,
     goals_current,
+    goals_strict,
     improvement_effort_set,
 )
 from closeloop.analytics.diagnosis_problems import (
@@ -321,6 +322,24 @@ def test_the_organisations_goals_replace_the_plans_unless_past_the_floor() -> No
     csat = next(row for row in satisfaction.evidence if row.key == "csat")
     # (75 − 50) ÷ (80 − 50) = 83.3
     assert (csat.goal, csat.sub_score) == (80.0, 83.3)
+
+
+def test_nps_exactly_at_a_strict_goal_does_not_meet_it() -> None:
+    nps_survey = survey("nps")
+    for score in (10, 10, 10, 9, 9, 9, 8, 7, 6, 0):  # 6 promoters, 2 detractors: NPS 40
+        response(nps_survey, score, answered=at(days=2))
+    Goal.objects.update_or_create(
+        metric="nps", defaults={"comparison": "above", "target": 40.0, "updated_at": NOW}
+    )
+    assert "nps" in goals_strict()
+    nps = next(row for row in assessment_compute(now=NOW, **PERIOD)[2].evidence
+               if row.key == "nps")  # fmt: skip
+    assert (nps.value, nps.meets_goal) == (40.0, False)
+    Goal.objects.filter(metric="nps").update(comparison="at_least")
+    assert "nps" not in goals_strict()
+    nps = next(row for row in assessment_compute(now=NOW, **PERIOD)[2].evidence
+               if row.key == "nps")  # fmt: skip
+    assert (nps.value, nps.meets_goal) == (40.0, True)
 
 
 def test_demo_efforts_install_twice_without_change() -> None:

@@ -62,6 +62,14 @@ def test_meets_goal_follows_the_better_direction() -> None:
     assert not meets_goal(5.1, goal=5.0, zero_at=20.0)
 
 
+def test_a_strict_goal_is_not_met_by_its_own_value() -> None:
+    # "NPS > 60" and "complaint rate < 5 %"
+    assert not meets_goal(60.0, goal=60.0, zero_at=0.0, strict=True)
+    assert meets_goal(60.1, goal=60.0, zero_at=0.0, strict=True)
+    assert not meets_goal(5.0, goal=5.0, zero_at=20.0, strict=True)
+    assert meets_goal(4.9, goal=5.0, zero_at=20.0, strict=True)
+
+
 def test_dimension_score_is_the_weighted_mean_without_the_missing() -> None:
     # (3 × 100 + 2 × 85.7 + 2 × 50) ÷ 7 = 571.4 ÷ 7 = 81.63 → 81.6; the None is left out.
     assert dimension_score([(3, 100.0), (2, 85.7), (2, 50.0), (5, None)]) == 81.6
