@@ -470,5 +470,7 @@ def generate(count: int, *, days: int = 730, seed: int = 8) -> dict[str, int]:  
         Organization.current()
         Organization.objects.update(next_ticket_number=number + count)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # As autovacuum does after a bulk load on a live server: statistics, and on
+        # PostgreSQL the visibility map that index-only scans need.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     return sink.written
