@@ -43,7 +43,8 @@ from closeloop.analytics.diagnosis_scoring import (
     dimension_of,
     evidence_of,
 )
-from closeloop.analytics.metrics import Measurement, Scope, measure, measuring, rate
+from closeloop.analytics.engine import metric_value
+from closeloop.analytics.metrics import Measurement, Scope, measuring, rate
 from closeloop.analytics.models_diagnosis import ImprovementEffort
 from closeloop.analytics.models_engine import Goal, GoalComparison
 from closeloop.core import clock
@@ -99,7 +100,8 @@ class Indicator:
 
 def _registered(key: str) -> IndicatorMeasure:
     def measured(start: datetime, end: datetime, now: datetime) -> Measurement:
-        return measure(key, Scope(), start, end)
+        # The engine's value equals ``measure``'s and reads the daily rollups.
+        return metric_value(key, Scope(), start, end)
 
     return measured
 
