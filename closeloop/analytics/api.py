@@ -65,7 +65,8 @@ def lead_requester(request: HttpRequest) -> Requester:
     return requester
 
 
-def _category(code: str | None) -> Category | None:
+def category_by_code(code: str | None) -> Category | None:
+    """The category with ``code`` (None for none); 400 on ``category`` for an unknown code."""
     if not code:
         return None
     category = Category.objects.filter(code=code).first()
@@ -87,7 +88,8 @@ def _team(team_id: int | None) -> Team | None:
     return team
 
 
-def _agent(agent_id: int | None, field: str = "owner_id") -> Agent | None:
+def agent_by_id(agent_id: int | None, field: str = "owner_id") -> Agent | None:
+    """The agent with ``agent_id`` (None for none); 400 on ``field`` for an unknown id."""
     if agent_id is None:
         return None
     agent = Agent.objects.filter(pk=agent_id).first()
@@ -151,7 +153,7 @@ def measure_view(request: HttpRequest, query: Query[MeasureQuery]) -> Measuremen
         raise InvalidInput(_("Give times with a UTC offset."), details={"field": "start"})
     if not query.start < query.end <= query.start + timedelta(days=MAX_MEASURE_DAYS):
         raise InvalidInput(_("The period is 1 second to 400 days."), details={"field": "end"})
-    category = _category(query.category)
+    category = category_by_code(query.category)
     scope = Scope(
         touchpoint=query.touchpoint,
         channel=query.channel,
@@ -184,11 +186,11 @@ def _rule_values(sent: dict[str, Any]) -> dict[str, Any]:
     """Turn API names (codes and ids) into the service's arguments."""
     values = dict(sent)
     if "category" in values:
-        values["category"] = _category(values["category"])
+        values["category"] = category_by_code(values["category"])
     if "team_id" in values:
         values["team"] = _team(values.pop("team_id"))
     if "owner_id" in values:
-        values["owner"] = _agent(values.pop("owner_id"))
+        values["owner"] = agent_by_id(values.pop("owner_id"))
     if "calendar" in values:
         values["calendar"] = _calendar(values["calendar"])
     for text in ("touchpoint", "channel", "webhook_url", "webhook_secret"):
@@ -310,7 +312,7 @@ def action_list_view(request: HttpRequest, query: Query[ActionListQuery]) -> Act
 )
 def action_create_view(request: HttpRequest, payload: ActionCreateIn) -> Status[ActionOut]:
     requester = lead_requester(request)
-    category = _category(payload.category)
+    category = category_by_code(payload.category)
     scope = Scope(
         touchpoint=payload.touchpoint,
         channel=payload.channel,
@@ -322,7 +324,7 @@ def action_create_view(request: HttpRequest, payload: ActionCreateIn) -> Status[
     action = actions.corrective_action_create(
         actor=requester.agent,
         title=payload.title,
-        owner=_agent(payload.owner_id),
+        owner=agent_by_id(payload.owner_id),
         metric=payload.metric,
         scope=scope,
         window_hours=payload.window_hours,
@@ -347,7 +349,7 @@ def action_update_view(request: HttpRequest, action_id: int, payload: ActionPatc
     requester = lead_requester(request)
     changes = payload.model_dump(exclude_unset=True)
     if "owner_id" in changes:
-        changes["owner"] = _agent(changes.pop("owner_id"))
+        changes["owner"] = agent_by_id(changes.pop("owner_id"))
     for text in ("root_cause", "analysis", "measures"):
         if text in changes and changes[text] is None:
             changes[text] = ""

@@ -15,12 +15,10 @@ from ninja import Query, Router, Schema, Status
 
 from closeloop.analytics import monthly
 from closeloop.analytics import problems as services
-from closeloop.analytics.api import lead_requester
+from closeloop.analytics.api import agent_by_id, category_by_code, lead_requester
 from closeloop.analytics.detection import problems_detect
 from closeloop.analytics.models_problems import Problem
 from closeloop.core.errors import InvalidInput
-from closeloop.people.models import Agent
-from closeloop.triage.models import Category
 
 router = Router(tags=["analytics"])
 review_router = Router(tags=["analytics"])
@@ -150,30 +148,10 @@ def problem_out(problem: Problem) -> ProblemOut:
     )
 
 
-def _category(code: str | None) -> Category | None:
-    if not code:
-        return None
-    category = Category.objects.filter(code=code).first()
-    if category is None:
-        raise InvalidInput(
-            _("%(code)s is not a category.") % {"code": code}, details={"field": "category"}
-        )
-    return category
-
-
-def _agent(agent_id: int | None) -> Agent | None:
-    if agent_id is None:
-        return None
-    agent = Agent.objects.filter(pk=agent_id).first()
-    if agent is None:
-        raise InvalidInput(_("No such agent."), details={"field": "owner_id"})
-    return agent
-
-
 @router.get("", response=ProblemListOut, summary="Problems, newest first")
 def problem_list_view(request: HttpRequest, query: Query[ProblemQuery]) -> ProblemListOut:
     lead_requester(request)
-    category = _category(query.category)
+    category = category_by_code(query.category)
     rows = services.problem_list(
         status=query.status,
         category_id=category.pk if category else None,
@@ -190,9 +168,9 @@ def problem_create_view(request: HttpRequest, payload: ProblemIn) -> Status[Prob
         actor=requester.agent,
         title=payload.title,
         description=payload.description,
-        category=_category(payload.category),
+        category=category_by_code(payload.category),
         root_cause=payload.root_cause,
-        owner=_agent(payload.owner_id),
+        owner=agent_by_id(payload.owner_id),
     )
     if payload.ticket_numbers:
         services.problem_link_tickets(
@@ -224,9 +202,9 @@ def problem_update_view(request: HttpRequest, problem_id: int, payload: ProblemP
     sent = payload.model_dump(exclude_unset=True)
     changes: dict[str, Any] = {k: v for k, v in sent.items() if k not in ("category", "owner_id")}
     if "category" in sent:
-        changes["category"] = _category(sent["category"])
+        changes["category"] = category_by_code(sent["category"])
     if "owner_id" in sent:
-        changes["owner"] = _agent(sent["owner_id"])
+        changes["owner"] = agent_by_id(sent["owner_id"])
     for key in ("title", "description", "root_cause", "root_cause_notes"):
         if key in changes and changes[key] is None:
             changes[key] = ""
@@ -276,7 +254,7 @@ def problem_action_view(
         problem=services.problem_get(problem_id),
         actor=requester.agent,
         title=payload.title,
-        owner=_agent(payload.owner_id),
+        owner=agent_by_id(payload.owner_id),
         metric=payload.metric,
         check_after_days=payload.check_after_days,
     )
