@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from closeloop.analytics.flow import fields_change, history_add, status_move
 from closeloop.analytics.metrics import Scope, measuring, metric_get
 from closeloop.analytics.models import ActionStatus, Alert, CorrectiveAction, RootCause
 from closeloop.core import clock
@@ -76,13 +77,6 @@ def default_owner(rule: AlertRule) -> Agent | None:
     return membership.agent if membership else None
 
 
-def _record(action: CorrectiveAction, *, actor: Agent | None, now: datetime, **entry: Any) -> None:
-    action.history = [
-        *action.history,
-        {"at": now.isoformat(), "by": actor.pk if actor else None, **entry},
-    ]
-
-
 def corrective_action_open_for_alert(
     *, alert: Alert, rule: AlertRule, now: datetime
 ) -> CorrectiveAction:
@@ -104,7 +98,7 @@ def corrective_action_open_for_alert(
         created_at=now,
         updated_at=now,
     )
-    _record(action, actor=None, now=now, to=S.OPEN, note="alert fired")
+    history_add(action, actor=None, now=now, to=S.OPEN, note="alert fired")
     action.save()
     return action
 
@@ -154,7 +148,7 @@ def corrective_action_create(
 
         action.subject_type = ContentType.objects.get_for_model(subject)
         action.subject_id = subject.pk
-    _record(action, actor=actor, now=now, to=S.OPEN)
+    history_add(action, actor=actor, now=now, to=S.OPEN)
     action.save()
     return action
 
@@ -197,10 +191,7 @@ def corrective_action_update(
                     _("Measures need a root cause and a description."),
                     details={"field": field},
                 )
-    for field, value in changes.items():
-        setattr(locked, field, value.strip() if isinstance(value, str) else value)
-    locked.updated_at = clock.now()
-    locked.save()
+    fields_change(locked, changes, now=clock.now())
     return locked
 
 
@@ -229,15 +220,11 @@ def corrective_action_transition(
         fields["effect_check_at"] = now + timedelta(days=action.check_after_days)
     if to == S.CLOSED:
         fields["closed_at"] = now
-    _record(action, actor=actor, now=now, **{"from": action.status, "to": to, "note": note})
+    history_add(action, actor=actor, now=now, **{"from": action.status, "to": to, "note": note})
     fields["history"] = action.history
-    moved = CorrectiveAction.objects.filter(pk=action.pk, status=action.status).update(**fields)
-    if not moved:
-        raise ConcurrentChange(
-            _("Someone else changed this corrective action; reload it."),
-            details={"status": action.status},
-        )
-    action.refresh_from_db()
+    status_move(
+        action, fields, conflict=_("Someone else changed this corrective action; reload it.")
+    )
     return action
 
 

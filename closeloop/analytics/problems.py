@@ -8,7 +8,6 @@ through ``actions.corrective_action_create(subject=problem)``.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -17,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from closeloop.analytics.actions import corrective_action_create
+from closeloop.analytics.flow import fields_change, history_add, status_move
 from closeloop.analytics.models import CorrectiveAction, RootCause
 from closeloop.analytics.models_problems import (
     DetectionSource,
@@ -44,13 +44,6 @@ ALLOWED: dict[str, frozenset[str]] = {
 # tickets; the monthly review lists them as open).
 ACTIVE = frozenset({S.PROPOSED, S.OPEN, S.KNOWN_ERROR, S.FIXING})
 MAX_LINK = 500
-
-
-def _record(problem: Problem, *, actor: Agent | None, now: datetime, **entry: Any) -> None:
-    problem.history = [
-        *problem.history,
-        {"at": now.isoformat(), "by": actor.pk if actor else None, **entry},
-    ]
 
 
 def _clean_title(title: str) -> str:
@@ -105,7 +98,7 @@ def problem_create(
         created_at=now,
         updated_at=now,
     )
-    _record(problem, actor=actor, now=now, to=status)
+    history_add(problem, actor=actor, now=now, to=status)
     problem.save()
     if tickets:
         ProblemTicket.objects.bulk_create(
@@ -139,10 +132,7 @@ def problem_update(*, problem: Problem, actor: Agent | None, **changes: Any) -> 
         changes["title"] = _clean_title(changes["title"])
     if "root_cause" in changes:
         changes["root_cause"] = _check_root_cause(changes["root_cause"] or "")
-    for field, value in changes.items():
-        setattr(locked, field, value.strip() if isinstance(value, str) else value)
-    locked.updated_at = clock.now()
-    locked.save()
+    fields_change(locked, changes, now=clock.now())
     return locked
 
 
@@ -174,15 +164,9 @@ def problem_transition(
         fields["resolved_at"] = None
     if to in (S.CLOSED, S.REJECTED):
         fields["closed_at"] = now
-    _record(problem, actor=actor, now=now, **{"from": problem.status, "to": to, "note": note})
+    history_add(problem, actor=actor, now=now, **{"from": problem.status, "to": to, "note": note})
     fields["history"] = problem.history
-    moved = Problem.objects.filter(pk=problem.pk, status=problem.status).update(**fields)
-    if not moved:
-        raise ConcurrentChange(
-            _("Someone else changed this problem; reload it."),
-            details={"status": problem.status},
-        )
-    problem.refresh_from_db()
+    status_move(problem, fields, conflict=_("Someone else changed this problem; reload it."))
     return problem
 
 
