@@ -5,31 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.test import Client
 
 from closeloop.analytics.models_diagnosis import ImprovementEffort
 from closeloop.analytics.tests.factories import at, ticket
+from closeloop.analytics.tests.pages import assert_for_leads_only, signed_in
 from closeloop.core import clock
-from closeloop.people.tests.factories import AgentFactory, TeamFactory, UserFactory, lead_of
-from closeloop.portal.tests.support import signed_in_client
+from closeloop.people.tests.factories import AgentFactory, TeamFactory, UserFactory
 
 PAGE = "/agent/analytics/diagnosis/"
 API = "/api/v1/analytics/diagnosis"
 NOW = at(days=10)
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def lead_client(db: Any) -> Client:
-    return signed_in(lead_of(TeamFactory()).user)
 
 
 @pytest.fixture
@@ -40,14 +28,7 @@ def frozen() -> Iterator[None]:
 
 @pytest.mark.django_db
 def test_leads_and_admins_open_the_page_agents_do_not() -> None:
-    assert signed_in(lead_of(TeamFactory()).user).get(PAGE).status_code == 200
-    assert signed_in(UserFactory(is_superuser=True)).get(PAGE).status_code == 200
-    assert signed_in(AgentFactory().user).get(PAGE).status_code == 403
-    anonymous = Client().get(PAGE)
-    assert anonymous.status_code == 302
-    assert anonymous["Location"].startswith("/agent/login/")
-    customer, _customer = signed_in_client()
-    assert customer.get(PAGE)["Location"].startswith("/agent/login/")
+    assert_for_leads_only(PAGE)
 
 
 @pytest.mark.django_db

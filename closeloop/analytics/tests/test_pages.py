@@ -3,16 +3,14 @@ transitions (a refusal comes back beside its field, nothing written)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
 
 from closeloop.analytics.models import ActionStatus, AlertRule, CorrectiveAction
 from closeloop.analytics.services import alert_rule_evaluate
 from closeloop.analytics.tests.factories import at, rule, ticket
-from closeloop.people.tests.factories import AgentFactory, TeamFactory, UserFactory, lead_of
-from closeloop.portal.tests.support import signed_in_client
+from closeloop.analytics.tests.pages import assert_for_leads_only, signed_in
+from closeloop.people.tests.factories import AgentFactory, UserFactory
 
 PAGES = [
     "/agent/analytics/alerts/",
@@ -36,17 +34,6 @@ RULE_FORM = {
 }
 
 
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def lead_client(db: Any) -> Client:
-    return signed_in(lead_of(TeamFactory()).user)
-
-
 def fired_action() -> CorrectiveAction:
     watched = rule(name="Complaints after sale", touchpoint="after_sale")
     for _ in range(10):
@@ -58,15 +45,7 @@ def fired_action() -> CorrectiveAction:
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PAGES)
 def test_leads_and_admins_open_the_pages_agents_do_not(path: str) -> None:
-    assert signed_in(lead_of(TeamFactory()).user).get(path).status_code == 200
-    assert signed_in(UserFactory(is_superuser=True)).get(path).status_code == 200
-    assert signed_in(AgentFactory().user).get(path).status_code == 403
-    anonymous = Client().get(path)
-    assert anonymous.status_code == 302
-    assert anonymous["Location"].startswith("/agent/login/")
-    # A customer signed in to the portal is nobody in the workspace.
-    customer, _customer = signed_in_client()
-    assert customer.get(path)["Location"].startswith("/agent/login/")
+    assert_for_leads_only(path)
 
 
 @pytest.mark.django_db
