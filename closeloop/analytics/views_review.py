@@ -165,6 +165,12 @@ def problem_page(
     return render(request, "analytics/problem.html", _context(problem))
 
 
+def _refused(request: HttpRequest, problem: Problem, error: CloseloopError) -> HttpResponse:
+    """The problem's page again, with the refusal of a button's action at its top."""
+    context = _context(problem, transition_error=error.message)
+    return render(request, "analytics/problem.html", context, status=error.http_status)
+
+
 @require_POST
 @lead_view
 def problem_transition(
@@ -177,8 +183,7 @@ def problem_transition(
             problem=problem, actor=requester.agent, to=request.POST.get("to", "")
         )
     except CloseloopError as error:
-        context = _context(problem, transition_error=error.message)
-        return render(request, "analytics/problem.html", context, status=error.http_status)
+        return _refused(request, problem, error)
     return redirect("analytics:review-problem", problem_id=problem.pk)
 
 
@@ -217,8 +222,7 @@ def problem_unlink(
     try:
         services.problem_unlink_ticket(problem=problem, actor=requester.agent, number=number)
     except CloseloopError as error:
-        context = _context(problem, transition_error=error.message)
-        return render(request, "analytics/problem.html", context, status=error.http_status)
+        return _refused(request, problem, error)
     return redirect("analytics:review-problem", problem_id=problem.pk)
 
 
