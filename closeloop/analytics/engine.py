@@ -270,7 +270,7 @@ def _grouped_business(
     key: str, group_by: str, scope: Scope, start: datetime, end: datetime
 ) -> dict[GroupKey, Measurement]:
     metric, share = specs.BUSINESS[key]
-    rows = specs.clocks(scope, metric).filter(stopped_at__isnull=False)
+    rows = specs.clocks_of(scope, metric).filter(stopped_at__isnull=False)
     if key.startswith("first_response"):
         rows = rows.filter(ticket__created_at__gte=start, ticket__created_at__lt=end)
     else:
@@ -579,7 +579,7 @@ def tickets_behind(
         ).order_by("-created_at")
     if key in specs.BUSINESS or key in specs.ON_TIME:
         metric = specs.BUSINESS[key][0] if key in specs.BUSINESS else specs.ON_TIME[key]
-        clocks = specs.clocks(scope, metric).filter(
+        clocks = specs.clocks_of(scope, metric).filter(
             ticket__created_at__gte=start, ticket__created_at__lt=end
         )
         if key in specs.ON_TIME:

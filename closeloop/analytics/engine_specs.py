@@ -21,6 +21,12 @@ from typing import Any
 
 from django.db.models import Aggregate, Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
+from closeloop.analytics.metric_measures import (
+    clocks_of,
+    corrections_in_scope,
+    responses_in_scope,
+    reviews_in_scope,
+)
 from closeloop.analytics.metrics import (
     REPEAT_CONTACT_DAYS,
     RESOLVED_STATUSES,
@@ -32,11 +38,9 @@ from closeloop.analytics.metrics import (
 from closeloop.feedback.models import Response, SurveyType
 from closeloop.knowledge.models import ArticleUse, BotConversation, BotOutcome, SelfServiceSuccess
 from closeloop.knowledge.models import UseKind as ArticleUseKind
-from closeloop.quality.models import Review, ReviewStatus
 from closeloop.sla.models import Metric as ClockMetric
 from closeloop.sla.models import TicketClock
 from closeloop.tickets.models import Kind, Ticket
-from closeloop.triage.models import TriageCorrection
 
 # The grouping dimensions, and the ticket column each reads.
 TICKET_PATHS = {
@@ -138,25 +142,7 @@ def _resolved_part(condition: Q) -> Part:
 
 
 def _responses(survey_type: str) -> Callable[[Scope], QuerySet[Response]]:
-    def rows(scope: Scope) -> QuerySet[Response]:
-        condition = Q(survey_type=survey_type, answered_at__isnull=False)
-        if scope.channel:
-            condition &= Q(channel=scope.channel)
-        if scope.team_id is not None:
-            condition &= Q(team_id=scope.team_id)
-        if scope.agent_id is not None:
-            condition &= Q(agent_id=scope.agent_id)
-        if scope.segment:
-            condition &= Q(customer__segment=scope.segment)
-        rest = Scope(
-            touchpoint=scope.touchpoint,
-            category_id=scope.category_id,
-            kind=scope.kind,
-            priority=scope.priority,
-        )
-        return Response.objects.filter(condition, ticket_scope(rest, "ticket__"))
-
-    return rows
+    return lambda scope: responses_in_scope(scope, survey_type)
 
 
 RESPONSE_PATHS = ticket_paths(
@@ -184,14 +170,6 @@ def _ces_reduce(row: dict[str, Any]) -> tuple[float, int]:
     return float(row["total"] or 0), int(row["sample"] or 0)
 
 
-def _reviews(scope: Scope) -> QuerySet[Review]:
-    reviews = Review.objects.filter(status=ReviewStatus.SUBMITTED, calibration__isnull=True)
-    if scope.agent_id is not None:
-        reviews = reviews.filter(agent_id=scope.agent_id)
-    rest = Scope(**{**scope.__dict__, "agent_id": None})
-    return reviews.filter(ticket_scope(rest, "ticket__"))
-
-
 def _bot(scope: Scope) -> QuerySet[BotConversation]:
     rows = BotConversation.objects.exclude(outcome=BotOutcome.ACTIVE)
     return rows.filter(channel=scope.channel) if scope.channel else rows
@@ -200,12 +178,6 @@ def _bot(scope: Scope) -> QuerySet[BotConversation]:
 def _self_served(scope: Scope) -> QuerySet[SelfServiceSuccess]:
     rows = SelfServiceSuccess.objects.all()
     return rows.filter(channel=scope.channel) if scope.channel else rows
-
-
-def _corrections(scope: Scope) -> QuerySet[TriageCorrection]:
-    return TriageCorrection.objects.filter(
-        ticket_scope(scope, "ticket__"), from_category__isnull=False
-    )
 
 
 def _count_only(row: dict[str, Any]) -> tuple[float, int]:
@@ -304,7 +276,7 @@ ADDITIVE: dict[str, Additive] = {
     "qa_pass_rate": Additive(
         (
             Part(
-                rows=_reviews,
+                rows=reviews_in_scope,
                 time_field="submitted_at",
                 paths=ticket_paths("ticket__", agent="agent_id"),
                 aggregates=_ratio(Q(passed=True)),
@@ -346,7 +318,7 @@ ADDITIVE: dict[str, Additive] = {
     "classification_accuracy": Additive(
         (
             Part(
-                rows=_corrections,
+                rows=corrections_in_scope,
                 time_field="created_at",
                 paths=ticket_paths("ticket__"),
                 aggregates=_ratio(Q(from_category=F("to_category"))),
@@ -417,18 +389,13 @@ ON_TIME: dict[str, str] = {
 CLOCK_PATHS = ticket_paths("ticket__")
 
 
-def clocks(scope: Scope, metric: str) -> QuerySet[TicketClock]:
-    """The scope's clocks of one kind."""
-    return TicketClock.objects.filter(ticket_scope(scope, "ticket__"), metric=metric)
-
-
 def in_period(time_field: str, start: datetime, end: datetime) -> Q:
     """``time_field`` in [start, end)."""
     return Q(**{f"{time_field}__gte": start, f"{time_field}__lt": end})
 
 
 def _stopped_clocks(metric: str) -> Callable[[Scope], QuerySet[TicketClock]]:
-    return lambda scope: clocks(scope, metric).filter(stopped_at__isnull=False)
+    return lambda scope: clocks_of(scope, metric).filter(stopped_at__isnull=False)
 
 
 def _on_time_stopped(metric: str) -> Additive:
@@ -464,7 +431,7 @@ def rolled_up() -> dict[str, Additive]:
 def running_overdue(key: str, scope: Scope, start: datetime, end: datetime) -> QuerySet[Any]:
     """On-time rate ``key``'s clocks of the tickets opened in [start, end) still running, not
     paused and due before ``end`` (index ``clock_running_due``)."""
-    return clocks(scope, ON_TIME[key]).filter(
+    return clocks_of(scope, ON_TIME[key]).filter(
         stopped_at__isnull=True,
         paused_since__isnull=True,
         due_at__lt=end,

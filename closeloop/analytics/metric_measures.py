@@ -205,10 +205,10 @@ def self_service_share(scope: Scope, start: datetime, end: datetime) -> Measurem
 # --- survey and QA metrics --------------------------------------------------------------------
 
 
-def _responses(scope: Scope, start: datetime, end: datetime, survey_type: str) -> QuerySet[Any]:
-    """Responses of one type answered in the period; channel, team and agent are the
-    response's own, the rest are its ticket's (relationship surveys have no ticket)."""
-    condition = Q(survey_type=survey_type, answered_at__gte=start, answered_at__lt=end)
+def responses_in_scope(scope: Scope, survey_type: str) -> QuerySet[Response]:
+    """Answered responses of one type in ``scope``; channel, team and agent are the response's
+    own, the rest are its ticket's (relationship surveys have no ticket)."""
+    condition = Q(survey_type=survey_type, answered_at__isnull=False)
     if scope.channel:
         condition &= Q(channel=scope.channel)
     if scope.team_id is not None:
@@ -224,6 +224,13 @@ def _responses(scope: Scope, start: datetime, end: datetime, survey_type: str) -
         priority=scope.priority,
     )
     return Response.objects.filter(condition, ticket_scope(rest, "ticket__"))
+
+
+def _responses(scope: Scope, start: datetime, end: datetime, survey_type: str) -> QuerySet[Any]:
+    """Responses of one type answered in the period."""
+    return responses_in_scope(scope, survey_type).filter(
+        answered_at__gte=start, answered_at__lt=end
+    )
 
 
 def csat(scope: Scope, start: datetime, end: datetime) -> Measurement:
@@ -257,28 +264,32 @@ def ces(scope: Scope, start: datetime, end: datetime) -> Measurement:
     return Measurement(value=average, numerator=average, sample=sample)
 
 
-def qa_pass_rate(scope: Scope, start: datetime, end: datetime) -> Measurement:
-    """Submitted QA reviews (calibration rounds excluded) that passed ÷ submitted reviews;
-    the agent is the reviewed one, the rest is the reviewed ticket's."""
-    reviews = Review.objects.filter(
-        status=ReviewStatus.SUBMITTED,
-        submitted_at__gte=start,
-        submitted_at__lt=end,
-        calibration__isnull=True,
-    )
+def reviews_in_scope(scope: Scope) -> QuerySet[Review]:
+    """Submitted QA reviews (calibration rounds excluded) in ``scope``: the agent is the
+    reviewed one, the rest is the reviewed ticket's."""
+    reviews = Review.objects.filter(status=ReviewStatus.SUBMITTED, calibration__isnull=True)
     if scope.agent_id is not None:
         reviews = reviews.filter(agent_id=scope.agent_id)
     rest = Scope(**{**scope.__dict__, "agent_id": None})
-    return ratio_of(reviews.filter(ticket_scope(rest, "ticket__")), Q(passed=True))
+    return reviews.filter(ticket_scope(rest, "ticket__"))
+
+
+def qa_pass_rate(scope: Scope, start: datetime, end: datetime) -> Measurement:
+    """Submitted QA reviews (calibration rounds excluded) that passed ÷ submitted reviews;
+    the agent is the reviewed one, the rest is the reviewed ticket's."""
+    reviews = reviews_in_scope(scope).filter(submitted_at__gte=start, submitted_at__lt=end)
+    return ratio_of(reviews, Q(passed=True))
+
+
+def corrections_in_scope(scope: Scope) -> QuerySet[TriageCorrection]:
+    """Reviews of a category suggestion: triage corrections of a ticket that had a category."""
+    return TriageCorrection.objects.filter(
+        ticket_scope(scope, "ticket__"), from_category__isnull=False
+    )
 
 
 def classification_accuracy(scope: Scope, start: datetime, end: datetime) -> Measurement:
     """Category suggestions an agent reviewed in the period and kept unchanged ÷ suggestions
     reviewed (a review is a triage correction of a ticket that had a category)."""
-    reviewed = TriageCorrection.objects.filter(
-        ticket_scope(scope, "ticket__"),
-        created_at__gte=start,
-        created_at__lt=end,
-        from_category__isnull=False,
-    )
+    reviewed = corrections_in_scope(scope).filter(created_at__gte=start, created_at__lt=end)
     return ratio_of(reviewed, Q(from_category=F("to_category")))

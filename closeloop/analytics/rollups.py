@@ -133,7 +133,7 @@ def _daily_on_time(key: str, interval: tuple[datetime, datetime]) -> dict[date, 
     on or before the day). One grouped query over the interval."""
     tz = timezone.get_default_timezone()
     rows = (
-        specs.clocks(ALL, specs.ON_TIME[key])
+        specs.clocks_of(ALL, specs.ON_TIME[key])
         .filter(ticket__created_at__gte=interval[0], ticket__created_at__lt=interval[1])
         .annotate(
             day=TruncDate("ticket__created_at", tzinfo=tz),
