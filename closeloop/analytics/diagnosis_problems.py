@@ -22,18 +22,19 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from closeloop.analytics.metrics import REPEAT_CONTACT_DAYS, RESOLVED_STATUSES
+from closeloop.analytics.metric_measures import with_repeat_flag
+from closeloop.analytics.metrics import RESOLVED_STATUSES
 from closeloop.knowledge.models import SearchMiss
 from closeloop.people.models import Agent, Team
 from closeloop.quality.models import CheckOutcome, CheckResult
 from closeloop.sla.models import Metric as ClockMetric
 from closeloop.sla.models import TicketClock
 from closeloop.tickets.models import Kind, Priority, Status, Ticket
-from closeloop.triage.models import Category, TicketTriage
+from closeloop.triage.models import Category
 
 UNANSWERED_HOURS = 24
 REPEAT_RATE_LIMIT = 30.0
@@ -203,23 +204,9 @@ def category_repeat_problems(start: datetime, end: datetime) -> list[Problem]:
     """Categories whose repeat-contact rate over the period exceeds 30 % (repeat-contact rate
     as the metric defines it: the same customer opened a ticket of the same category in the
     7 days before)."""
-    category = Subquery(
-        TicketTriage.objects.filter(ticket_id=OuterRef("pk")).values("category_id")[:1]
-    )
-    earlier = Ticket.objects.filter(
-        customer_id=OuterRef("customer_id"),
-        triage__category_id=OuterRef("category"),
-        created_at__lt=OuterRef("created_at"),
-        created_at__gte=OuterRef("created_at") - timedelta(days=REPEAT_CONTACT_DAYS),
-    )
-    # The category is a correlated look-up, not a join: a join made PostgreSQL hash the whole
-    # triage table (1.5 s at a million tickets) for the period's tickets.
-    tickets = (
+    tickets = with_repeat_flag(
         Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
-        .annotate(category=category)
-        .filter(category__isnull=False)
-        .annotate(is_repeat=Exists(earlier))
-    )
+    ).filter(category__isnull=False)
     rows = tickets.values("category").annotate(
         sample=Count("pk"), hits=Count("pk", filter=Q(is_repeat=True))
     )
