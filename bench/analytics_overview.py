@@ -13,7 +13,6 @@ reported.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from bench._support import (
@@ -25,22 +24,6 @@ from bench._support import (
 )
 
 TARGET_SECONDS = 1.0
-OVERVIEW_METRICS = (
-    "volume",
-    "first_response_median",
-    "resolution_median",
-    "response_on_time_rate",
-    "resolution_on_time_rate",
-    "first_contact_resolution",
-    "reopen_rate",
-    "csat",
-    "nps",
-    "complaint_rate",
-    "bot_share",
-    "self_service_share",
-    "knowledge_use_rate",
-    "escalated_resolution_rate",
-)
 
 OPTIONS_HELP = {
     "tickets": "tickets to generate (default 100,000 on SQLite, 1,000,000 on PostgreSQL)",
@@ -74,21 +57,15 @@ def measure(*, tickets: int, repeats: int) -> dict[str, Any]:
     from django.test import Client
     from django.urls import reverse
 
-    from bench._generate import generate
-    from closeloop.analytics.dashboards import overview_data
+    from bench._generate import generate_and_roll_up
+    from closeloop.analytics.dashboards import OVERVIEW_METRICS, overview_data
     from closeloop.analytics.diagnosis import diagnosis_compute
     from closeloop.analytics.engine import metric_series, metrics_table, org_date
     from closeloop.analytics.goals import baseline_set, day_start, goal_progress, goals_by_metric
-    from closeloop.analytics.rollups import rollups_compute
     from closeloop.core import clock
 
-    began = time.perf_counter()
-    written = generate(tickets)
-    generate_seconds = time.perf_counter() - began
+    figures: dict[str, Any] = generate_and_roll_up(tickets)
     today = org_date(clock.now())
-    began = time.perf_counter()
-    rolled = rollups_compute(today - timedelta(days=731), today - timedelta(days=1))
-    rollup_seconds = time.perf_counter() - began
     # The baseline: the same month a year before.
     baseline_set(
         actor=None,
@@ -110,14 +87,7 @@ def measure(*, tickets: int, repeats: int) -> dict[str, Any]:
             )
             metric_series(key=key, start=end - timedelta(days=90), end=end)
 
-    figures: dict[str, Any] = {
-        "tickets": tickets,
-        "rows_written": written,
-        "generate_seconds": round(generate_seconds, 1),
-        "rollup_seconds": round(rollup_seconds, 1),
-        "rollup_rows": rolled["rows"],
-        "engine": timed_slow(engine_overview, repeats),
-    }
+    figures["engine"] = timed_slow(engine_overview, repeats)
     figures["overview_data"] = timed_slow(lambda: overview_data(start, end), repeats)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     user = User.objects.create_superuser("bench-admin", "admin@example.com", "x")

@@ -11,7 +11,6 @@ reported.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from bench._support import (
@@ -96,19 +95,13 @@ def measure(*, tickets: int, repeats: int) -> dict[str, Any]:
     """In the child process: generate, roll up, record problems, time."""
     from datetime import timedelta
 
-    from bench._generate import generate
+    from bench._generate import generate_and_roll_up
     from closeloop.analytics.engine import org_date
     from closeloop.analytics.monthly import month_bounds, monthly_file, monthly_review
-    from closeloop.analytics.rollups import rollups_compute
     from closeloop.core import clock
 
-    began = time.perf_counter()
-    written = generate(tickets)
-    generate_seconds = time.perf_counter() - began
+    figures: dict[str, Any] = generate_and_roll_up(tickets)
     today = org_date(clock.now())
-    began = time.perf_counter()
-    rollups_compute(today - timedelta(days=731), today - timedelta(days=1))
-    rollup_seconds = time.perf_counter() - began
     first = today.replace(day=1) - timedelta(days=1)
     month = first.strftime("%Y-%m")
     start, end = month_bounds(first.replace(day=1))
@@ -122,10 +115,7 @@ def measure(*, tickets: int, repeats: int) -> dict[str, Any]:
 
     review = monthly_review(month)
     return {
-        "tickets": tickets,
-        "rows_written": written,
-        "generate_seconds": round(generate_seconds, 1),
-        "rollup_seconds": round(rollup_seconds, 1),
+        **figures,
         "month": month,
         "month_tickets": sum(row.count for row in review.pareto),
         "categories": len(review.pareto),
