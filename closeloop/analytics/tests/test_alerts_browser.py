@@ -5,8 +5,6 @@ CLOSELOOP_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from closeloop.channels.tests import test_chat_server as chat_server
@@ -20,11 +18,7 @@ live_db = chat_server.live_db
 browser = portal_browser.browser
 contexts = workspace_browser.contexts
 _organization = workspace_browser._organization
-PHONE = {"width": 390, "height": 844}
-
-
-def _overflows(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth"))
+PHONE = workspace_browser.PHONE
 
 
 def test_lead_sets_the_measures_of_a_firing_alert(contexts, server):  # noqa: ANN001, ANN201
@@ -65,4 +59,4 @@ def test_lead_sets_the_measures_of_a_firing_alert(contexts, server):  # noqa: AN
         f"/agent/analytics/alerts/actions/{action.pk}/",
     ):
         phone.goto(f"http://{server}{path}")
-        assert not _overflows(phone), path
+        assert not workspace_browser.overflows(phone), path

@@ -22,7 +22,7 @@ live_db = chat_server.live_db
 browser = portal_browser.browser
 contexts = workspace_browser.contexts
 _organization = workspace_browser._organization
-PHONE = {"width": 390, "height": 844}
+PHONE = workspace_browser.PHONE
 DASHBOARDS = (
     ("journey", "/agent/analytics/journey/"),
     ("teams", "/agent/analytics/teams/"),
@@ -45,10 +45,6 @@ def _screenshot(page: Any, name: str) -> None:
         quantized.save(path, optimize=True)
 
 
-def _overflows(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth"))
-
-
 def test_lead_reads_the_dashboards_and_drills_down(contexts, server):  # noqa: ANN001, ANN201
     from closeloop.analytics.tests.dash_seed import seed_operation
     from closeloop.core import clock
@@ -62,7 +58,7 @@ def test_lead_reads_the_dashboards_and_drills_down(contexts, server):  # noqa: A
     assert page.locator("[aria-current='page']", has_text="Overview").count() == 1
     assert "Compared with the baseline period" in page.locator("main").inner_text()
     assert page.locator("svg.chart[role='img']").count() >= 16
-    assert not _overflows(page)
+    assert not workspace_browser.overflows(page)
     _screenshot(page, "overview")
 
     # the last 7 days: the preset is pressed and the note names seven days
@@ -94,7 +90,7 @@ def test_lead_reads_the_dashboards_and_drills_down(contexts, server):  # noqa: A
         page.goto(f"http://{server}{path}")
         page.locator("main h1").wait_for()
         assert page.locator("[aria-current='page']").count() >= 1
-        assert not _overflows(page), path
+        assert not workspace_browser.overflows(page), path
         _screenshot(page, name)
     assert page.locator("#by-category tbody tr").count() >= 1
 
@@ -103,4 +99,4 @@ def test_lead_reads_the_dashboards_and_drills_down(contexts, server):  # noqa: A
     ).new_page()
     for _name, path in (("overview", "/agent/analytics/"), *DASHBOARDS):
         phone.goto(f"http://{server}{path}")
-        assert not _overflows(phone), path
+        assert not workspace_browser.overflows(phone), path

@@ -21,12 +21,8 @@ live_db = chat_server.live_db
 browser = portal_browser.browser
 contexts = workspace_browser.contexts
 _organization = workspace_browser._organization
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def _overflows(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth"))
+PHONE = workspace_browser.PHONE
+DESKTOP = workspace_browser.DESKTOP
 
 
 def _fixture() -> Any:
@@ -68,7 +64,7 @@ def test_lead_reads_the_diagnosis_and_makes_a_quick_win(contexts, server):  # no
     # (13.04 − 20) ÷ (5 − 20) = 46.4; (3 × 25 + 2 × 46.4) ÷ 5 = 33.6 → initial.
     assert satisfaction.locator("td").first.inner_text() == "33.6"
     assert "Initial" in satisfaction.inner_text()
-    assert not _overflows(page)
+    assert not workspace_browser.overflows(page)
     workspace_browser._screenshot(page, "diagnosis")
     first_problem = page.locator("#problems tbody tr").first
     assert first_problem.get_attribute("data-rule") == "complaint_unanswered"
@@ -95,4 +91,4 @@ def test_lead_reads_the_diagnosis_and_makes_a_quick_win(contexts, server):  # no
     phone = workspace_browser._signed_in(contexts, server, lead.user, viewport=PHONE).new_page()
     phone.goto(f"http://{server}/agent/analytics/diagnosis/")
     phone.locator("#maturity").wait_for()
-    assert not _overflows(phone)
+    assert not workspace_browser.overflows(phone)

@@ -22,8 +22,8 @@ live_db = chat_server.live_db
 browser = portal_browser.browser
 contexts = workspace_browser.contexts
 _organization = workspace_browser._organization
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE = workspace_browser.PHONE
+DESKTOP = workspace_browser.DESKTOP
 
 CLUSTER = [
     ("Card payment declined at checkout", "My card payment was declined at checkout today"),
@@ -33,10 +33,6 @@ CLUSTER = [
     ("Declined card payment", "Payment with my card declined during checkout"),
     ("退款一直没有到账", "我申请的退款一直没有到账，已经一周了"),
 ]
-
-
-def _overflows(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth"))
 
 
 def _seed() -> tuple[Any, str, int]:
@@ -78,7 +74,7 @@ def test_lead_works_a_proposed_problem_and_reads_the_review(contexts, server):  
     page.locator("#problems tbody tr[data-problem]").first.wait_for()
     assert "new candidate problem" in page.locator(".messages").inner_text()
     workspace_browser._screenshot(page, "problems")
-    assert not _overflows(page)
+    assert not workspace_browser.overflows(page)
     # Two proposals: the cluster of declined payments and the spike in payments.
     assert page.locator("#problems tbody tr[data-problem]").count() == 2
     page.locator("#problems tbody tr[data-problem]", has_text="similar tickets").locator(
@@ -109,7 +105,7 @@ def test_lead_works_a_proposed_problem_and_reads_the_review(contexts, server):  
     assert page.locator("#pareto tbody tr").first.locator("td").first.inner_text() == "payments"
     assert "80 %" in page.locator("svg[role='img'] title").first.text_content()
     assert problem.title in page.locator("#problems").inner_text()
-    assert not _overflows(page)
+    assert not workspace_browser.overflows(page)
     workspace_browser._screenshot(page, "monthly")
     with page.expect_download() as download:
         page.get_by_role("link", name="PDF").click()
@@ -122,4 +118,4 @@ def test_lead_works_a_proposed_problem_and_reads_the_review(contexts, server):  
         f"/agent/analytics/review/monthly/?month={month}",
     ):
         phone.goto(f"http://{server}{path}")
-        assert not _overflows(phone), path
+        assert not workspace_browser.overflows(phone), path

@@ -56,6 +56,15 @@ def contexts(browser: Any) -> Iterator[Callable[..., Any]]:
         context.close()
 
 
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def overflows(page: Any) -> bool:
+    """Whether the page is wider than its window (a horizontal scroll bar)."""
+    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth"))
+
+
 def _screenshot(page: Any, name: str) -> None:
     if os.environ.get("CLOSELOOP_SCREENSHOTS") == "1":
         portal_browser.SCREENSHOTS.mkdir(parents=True, exist_ok=True)

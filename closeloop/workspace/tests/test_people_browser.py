@@ -4,8 +4,6 @@ team page at 1280 px, and an agent ticks a checklist step on a phone. Screenshot
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from closeloop.channels.tests import test_chat_server as chat_server
@@ -19,11 +17,7 @@ live_db = chat_server.live_db
 browser = portal_browser.browser
 contexts = workspace_browser.contexts
 _organization = workspace_browser._organization
-PHONE = {"width": 390, "height": 844}
-
-
-def _overflows(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth > window.innerWidth"))
+PHONE = workspace_browser.PHONE
 
 
 def test_lead_sets_a_level_by_keyboard_at_1280(contexts, server):
@@ -38,7 +32,7 @@ def test_lead_sets_a_level_by_keyboard_at_1280(contexts, server):
     page = workspace_browser._signed_in(contexts, server, lead.user).new_page()
     page.goto(f"http://{server}/agent/people/team/")
     assert page.locator("#matrix").is_visible()
-    assert not _overflows(page)
+    assert not workspace_browser.overflows(page)
     workspace_browser._screenshot(page, "people-team")
 
     page.focus("#id_skill-agent")
@@ -60,7 +54,7 @@ def test_lead_sets_a_level_by_keyboard_at_1280(contexts, server):
     phone = workspace_browser._signed_in(contexts, server, lead.user, viewport=PHONE).new_page()
     phone.goto(f"http://{server}/agent/people/team/")
     assert phone.locator("#matrix").is_visible()
-    assert not _overflows(phone)
+    assert not workspace_browser.overflows(phone)
 
 
 def test_agent_ticks_a_checklist_step_on_a_phone(contexts, server):
@@ -74,7 +68,7 @@ def test_agent_ticks_a_checklist_step_on_a_phone(contexts, server):
     context = workspace_browser._signed_in(contexts, server, agent.user, viewport=PHONE)
     page = context.new_page()
     page.goto(f"http://{server}/agent/people/")
-    assert not _overflows(page)
+    assert not workspace_browser.overflows(page)
     button = page.get_by_role("button", name="Mark “Set up accounts” done")
     button.focus()
     page.keyboard.press("Enter")
