@@ -16,11 +16,10 @@ from ninja import Field as SchemaField
 from ninja import Query, Router, Schema
 
 from closeloop.analytics import engine, exports, goals
-from closeloop.analytics.api import lead_requester
+from closeloop.analytics.api import category_by_code, lead_requester
 from closeloop.analytics.metrics import Scope, Unit, all_metrics, metric_get
 from closeloop.core.errors import InvalidInput
 from closeloop.people.access import requester_for
-from closeloop.triage.models import Category
 
 router = Router(tags=["metrics"])
 
@@ -57,20 +56,11 @@ def _day(raw: str, field: str) -> date:
 
 
 def _scope(query: MetricsQuery) -> Scope:
-    category_id = None
-    if query.category:
-        category_id = (
-            Category.objects.filter(code=query.category).values_list("pk", flat=True).first()
-        )
-        if category_id is None:
-            raise InvalidInput(
-                _("%(code)s is not a category.") % {"code": query.category},
-                details={"field": "category"},
-            )
+    category = category_by_code(query.category)
     return Scope(
         touchpoint=query.touchpoint,
         channel=query.channel,
-        category_id=category_id,
+        category_id=category.pk if category else None,
         team_id=query.team,
         kind=query.kind,
         priority=query.priority,
