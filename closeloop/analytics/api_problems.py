@@ -171,11 +171,8 @@ def problem_create_view(request: HttpRequest, payload: ProblemIn) -> Status[Prob
         category=category_by_code(payload.category),
         root_cause=payload.root_cause,
         owner=agent_by_id(payload.owner_id),
+        ticket_numbers=payload.ticket_numbers,
     )
-    if payload.ticket_numbers:
-        services.problem_link_tickets(
-            problem=problem, actor=requester.agent, numbers=payload.ticket_numbers
-        )
     return Status(201, problem_out(problem))
 
 

@@ -76,8 +76,13 @@ def problem_create(
     evidence: dict[str, Any] | None = None,
     fingerprint: str = "",
     tickets: list[Ticket] | None = None,
+    ticket_numbers: list[int] | None = None,
 ) -> Problem:
-    """Record a problem (open by hand; detection records it as proposed)."""
+    """Record a problem (open by hand; detection records it as proposed) with ``tickets``
+    and the tickets of ``ticket_numbers`` linked; an unknown number records nothing."""
+    if ticket_numbers:
+        found = _tickets_by_number(ticket_numbers, field="ticket_numbers")
+        tickets = [*(tickets or []), *found]
     if status not in (S.OPEN, S.PROPOSED):
         raise InvalidInput(_("A new problem is open or proposed."), details={"field": "status"})
     if source not in DetectionSource.values:
@@ -170,13 +175,13 @@ def problem_transition(
     return problem
 
 
-def _tickets_by_number(numbers: list[int]) -> list[Ticket]:
+def _tickets_by_number(numbers: list[int], *, field: str = "numbers") -> list[Ticket]:
     if not numbers:
-        raise InvalidInput(_("Give at least one ticket number."), details={"field": "numbers"})
+        raise InvalidInput(_("Give at least one ticket number."), details={"field": field})
     if len(numbers) > MAX_LINK:
         raise InvalidInput(
             _("Link at most %(n)d tickets at once.") % {"n": MAX_LINK},
-            details={"field": "numbers"},
+            details={"field": field},
         )
     wanted = set(numbers)
     found = list(Ticket.objects.filter(number__in=wanted))
@@ -185,7 +190,7 @@ def _tickets_by_number(numbers: list[int]) -> list[Ticket]:
         raise NotFound(
             _("No ticket with number %(numbers)s.")
             % {"numbers": ", ".join(str(n) for n in missing[:10])},
-            details={"field": "numbers", "missing": missing[:50]},
+            details={"field": field, "missing": missing[:50]},
         )
     return found
 

@@ -168,6 +168,13 @@ def test_api_flow(as_lead: Any) -> None:
         {"title": "Double charge", "category": "billing", "ticket_numbers": [a.number]},
     )
     assert created.status_code == 201, created.content
+    # An unknown ticket number records nothing (not a problem without its tickets).
+    refused = as_lead.post(
+        "/api/v1/analytics/problems", {"title": "Lost parcels", "ticket_numbers": [a.number, 999]}
+    )
+    assert refused.status_code == 404
+    assert refused.json()["details"]["field"] == "ticket_numbers"
+    assert Problem.objects.count() == 1
     body = created.json()
     assert (body["status"], body["category"], body["ticket_numbers"]) == (
         "open",
