@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -105,13 +106,7 @@ def problems_detect_now(
         )
     else:
         messages.info(request, _("No new candidate problems."))
-    return redirect(f"{_url('analytics:review-problems')}?status=proposed")
-
-
-def _url(name: str, **kwargs: Any) -> str:
-    from django.urls import reverse
-
-    return reverse(name, kwargs=kwargs or None)
+    return redirect(f"{reverse('analytics:review-problems')}?status=proposed")
 
 
 def _problem(problem_id: int) -> Problem:
