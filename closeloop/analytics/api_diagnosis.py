@@ -13,9 +13,11 @@ from ninja import Field as SchemaField
 from ninja import Query, Router, Schema
 
 from closeloop.analytics.dashboards import MAX_PERIOD_DAYS, period_between, period_parse
-from closeloop.analytics.diagnosis import diagnosis_compute, improvement_effort_set
-from closeloop.analytics.diagnosis_improvements import DEFAULT_EFFORT, MeasureKind
-from closeloop.analytics.models_diagnosis import ImprovementEffort
+from closeloop.analytics.diagnosis import (
+    diagnosis_compute,
+    improvement_effort_set,
+    improvement_efforts,
+)
 from closeloop.core.errors import InvalidInput, PermissionDenied
 from closeloop.people.access import requester_for
 from closeloop.workspace.selectors import lead_team_ids
@@ -151,17 +153,7 @@ def diagnosis_view(request: HttpRequest, query: Query[DiagnosisQuery]) -> dict[s
 
 
 def _efforts() -> list[EffortOut]:
-    stored = dict(ImprovementEffort.objects.values_list("measure", "effort"))
-    return [
-        EffortOut(
-            measure=value,
-            label=str(label),
-            effort=stored.get(value, DEFAULT_EFFORT[value]),
-            default=DEFAULT_EFFORT[value],
-            is_changed=value in stored,
-        )
-        for value, label in MeasureKind.choices
-    ]
+    return [EffortOut(**row.__dict__) for row in improvement_efforts()]
 
 
 @router.get("/efforts", response=list[EffortOut], summary="Effort per kind of measure")

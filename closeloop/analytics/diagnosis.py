@@ -31,6 +31,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.analytics.diagnosis_improvements import (
+    DEFAULT_EFFORT,
     Improvement,
     MeasureKind,
     improvements_from,
@@ -316,6 +317,32 @@ def diagnosis_compute(*, start: datetime, end: datetime, now: datetime | None = 
         problems=problems,
         improvements=improvements,
     )
+
+
+@dataclass(frozen=True)
+class EffortRow:
+    """A kind of improvement measure with its effort: a lead's, or the default."""
+
+    measure: str
+    label: str
+    effort: int
+    default: int
+    is_changed: bool
+
+
+def improvement_efforts() -> list[EffortRow]:
+    """Every kind of improvement measure with its effort, in the kinds' order."""
+    stored = dict(ImprovementEffort.objects.values_list("measure", "effort"))
+    return [
+        EffortRow(
+            measure=value,
+            label=str(label),
+            effort=stored.get(value, DEFAULT_EFFORT[value]),
+            default=DEFAULT_EFFORT[value],
+            is_changed=value in stored,
+        )
+        for value, label in MeasureKind.choices
+    ]
 
 
 def improvement_effort_set(*, measure: str, effort: int, actor: Any) -> ImprovementEffort:

@@ -15,10 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from closeloop.analytics.dashboards import PRESET_DAYS, period_parse
-from closeloop.analytics.diagnosis import diagnosis_compute, improvement_effort_set
-from closeloop.analytics.diagnosis_improvements import DEFAULT_EFFORT, MeasureKind
+from closeloop.analytics.diagnosis import (
+    diagnosis_compute,
+    improvement_effort_set,
+    improvement_efforts,
+)
+from closeloop.analytics.diagnosis_improvements import MeasureKind
 from closeloop.analytics.metrics import all_metrics
-from closeloop.analytics.models_diagnosis import ImprovementEffort
 from closeloop.analytics.views_dashboards import SECTIONS
 from closeloop.core.errors import CloseloopError
 from closeloop.workspace.access import Requester
@@ -35,20 +38,6 @@ class EffortForm(forms.Form):
     effort = forms.IntegerField(
         label=_("Effort (1 = an afternoon, 5 = a project)"), min_value=1, max_value=5
     )
-
-
-def _efforts() -> list[dict[str, Any]]:
-    stored = {row.measure: row for row in ImprovementEffort.objects.select_related("updated_by")}
-    return [
-        {
-            "measure": value,
-            "label": label,
-            "default": DEFAULT_EFFORT[value],
-            "effort": stored[value].effort if value in stored else DEFAULT_EFFORT[value],
-            "is_changed": value in stored,
-        }
-        for value, label in MeasureKind.choices
-    ]
 
 
 @require_http_methods(["GET", "POST"])
@@ -79,7 +68,7 @@ def diagnosis_page(request: HttpRequest, requester: Requester, team_ids: list[in
         "params": params,
         "keep": {},
         "form": form,
-        "efforts": _efforts(),
+        "efforts": improvement_efforts(),
         "drillable": {definition.key for definition in all_metrics()},
     }
     try:
