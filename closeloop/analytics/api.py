@@ -61,7 +61,7 @@ def lead_requester(request: HttpRequest) -> Requester:
     """The requester, if a team lead or an administrator; PermissionDenied otherwise."""
     requester = requester_for(request.user)
     if not requester.is_admin and not lead_team_ids(requester):
-        raise PermissionDenied(_("Alerts and corrective actions are for team leads."))
+        raise PermissionDenied(_("This is for team leads and administrators."))
     return requester
 
 

@@ -12,24 +12,16 @@ from django.utils.translation import gettext as _
 from ninja import Field as SchemaField
 from ninja import Query, Router, Schema
 
+from closeloop.analytics.api import lead_requester
 from closeloop.analytics.dashboards import MAX_PERIOD_DAYS, period_between, period_parse
 from closeloop.analytics.diagnosis import (
     diagnosis_compute,
     improvement_effort_set,
     improvement_efforts,
 )
-from closeloop.core.errors import InvalidInput, PermissionDenied
-from closeloop.people.access import requester_for
-from closeloop.workspace.selectors import lead_team_ids
+from closeloop.core.errors import InvalidInput
 
 router = Router(tags=["analytics"])
-
-
-def lead_requester(request: HttpRequest) -> None:
-    """PermissionDenied unless the caller is a team lead or an administrator."""
-    requester = requester_for(request.user)
-    if not requester.is_admin and not lead_team_ids(requester):
-        raise PermissionDenied(_("The diagnosis is for team leads."))
 
 
 class DiagnosisQuery(Schema):
